@@ -1,0 +1,83 @@
+# payproc: `make run` (embedded default) and `make test` (full suite on PostgreSQL and Redis).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+
+.PHONY: run test bench lint format services-up services-down clean web relay consumer worker beat analytics
+
+# The full local stack (`make services-up` first): PostgreSQL, Redis, Kafka, a Celery worker and beat.
+STACK_ENV ?= DJANGO_SETTINGS_MODULE=payproc.settings.local \
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/payproc} \
+	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/1} \
+	KAFKA_BOOTSTRAP_SERVERS=$${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092} \
+	KAFKA_ENABLE_IDEMPOTENCE=$${KAFKA_ENABLE_IDEMPOTENCE:-false} \
+	CLICKHOUSE_URL=$${CLICKHOUSE_URL:-clickhouse://127.0.0.1:19000/payproc}
+
+$(VENV)/.installed-%: requirements/%.txt requirements/base.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements/$*.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+var:
+	mkdir -p var
+
+## run: SQLite, in-memory cache and events; API, admin and Swagger UI on http://127.0.0.1:8080
+run: $(VENV)/.installed-dev var
+	DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) manage.py bootstrap_demo
+	DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) manage.py runserver 127.0.0.1:8080
+
+## test: install, make sure PostgreSQL and Redis are up, run the whole suite
+test: $(VENV)/.installed-dev var
+	scripts/services.sh up
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## bench: API latency/throughput and relay throughput against the real services (prints figures)
+bench: $(VENV)/.installed-dev var
+	scripts/services.sh up
+	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='payproc_bench'" | grep -q 1 \
+		|| createdb -h 127.0.0.1 -U postgres payproc_bench
+	$(PY) scripts/bench.py
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+## web, relay, consumer, worker, beat: the processes of the full stack, one per terminal
+web: $(VENV)/.installed-dev
+	$(STACK_ENV) $(PY) manage.py migrate --noinput
+	$(STACK_ENV) $(PY) manage.py clickhouse_migrate
+	$(STACK_ENV) $(PY) manage.py runserver 127.0.0.1:8080
+
+relay: $(VENV)/.installed-dev
+	$(STACK_ENV) $(PY) manage.py relay_outbox
+
+consumer: $(VENV)/.installed-dev
+	$(STACK_ENV) $(PY) manage.py consume_events
+
+analytics: $(VENV)/.installed-dev
+	$(STACK_ENV) $(PY) manage.py clickhouse_migrate
+	$(STACK_ENV) $(PY) manage.py analytics_sink
+
+worker: $(VENV)/.installed-dev
+	$(STACK_ENV) $(VENV)/bin/celery -A payproc worker --loglevel=INFO
+
+beat: $(VENV)/.installed-dev
+	$(STACK_ENV) $(VENV)/bin/celery -A payproc beat --loglevel=INFO --schedule var/celerybeat-schedule
+
+services-up: $(VENV)/.installed-dev
+	scripts/services.sh up
+
+services-down:
+	scripts/services.sh down
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,1 @@
+"""Alert rules, incidents and escalation arrive with the alert service issue."""

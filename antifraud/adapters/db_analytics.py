@@ -1,0 +1,47 @@
+"""Embedded analytics: the same summary computed from the main database (SQLite or PostgreSQL)."""
+
+from typing import Any
+
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncDay, TruncHour, TruncMinute
+
+from antifraud.analytics import Summary, SummaryQuery
+from antifraud.models import FraudDecision
+from transactions.models import Transaction
+
+_TRUNC = {"minute": TruncMinute, "hour": TruncHour, "day": TruncDay}
+
+
+class DatabaseAnalytics:
+    def write(self, *, payments: list[dict[str, Any]], decisions: list[dict[str, Any]]) -> None:
+        """Nothing to do: the rows are the main database's own."""
+
+    def summary(self, query: SummaryQuery) -> Summary:
+        payments = Transaction.objects.filter(
+            merchant_id=query.merchant_id, created_at__gte=query.start, created_at__lt=query.end
+        )
+        summary = Summary()
+        for row in payments.values("status", "currency").annotate(count=Count("id"), amount=Sum("amount_minor")):
+            summary.by_status[row["status"]] = summary.by_status.get(row["status"], 0) + row["count"]
+            if row["status"] == "approved":
+                summary.volume[row["currency"]] = summary.volume.get(row["currency"], 0) + row["amount"]
+        series: dict[Any, dict[str, Any]] = {}
+        buckets = (
+            payments.annotate(bucket_start=_TRUNC[query.bucket]("created_at"))
+            .values("bucket_start", "status")
+            .annotate(count=Count("id"))
+            .order_by("bucket_start")
+        )
+        for row in buckets:
+            series.setdefault(row["bucket_start"], {"bucket_start": row["bucket_start"]})[row["status"]] = row["count"]
+        summary.series = list(series.values())
+        decisions = FraudDecision.objects.filter(transaction__in=payments)
+        summary.decisions = {
+            row["outcome"]: row["count"] for row in decisions.values("outcome").annotate(count=Count("id"))
+        }
+        fired: dict[str, int] = {}
+        for rules in decisions.values_list("fired_rules", flat=True):
+            for rule in rules:
+                fired[rule["rule"]] = fired.get(rule["rule"], 0) + 1
+        summary.top_rules = sorted(fired.items(), key=lambda item: (-item[1], item[0]))[:10]
+        return summary

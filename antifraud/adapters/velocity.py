@@ -1,0 +1,80 @@
+"""Sliding-window counters. Redis in deployments (atomic Lua, windows expire by themselves);
+in memory for the embedded default.
+
+A window holds members (a payment id, or a card fingerprint for distinct counts) scored by time.
+Recording the same member twice does not count it twice, so a redelivered event scores the same.
+"""
+
+import threading
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+
+
+@dataclass(frozen=True, slots=True)
+class WindowStats:
+    count: int
+    total: int  # sum of the amounts recorded with the members
+
+
+class VelocityStore(Protocol):
+    def record(self, *, window: str, member: str, amount: int, at: float, window_seconds: int) -> WindowStats:
+        """Add `member` at time `at` (epoch seconds) and return the window's stats, atomically."""
+        ...
+
+
+_RECORD = """
+local key, now_ms, window_ms = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+local member, amount = ARGV[3], ARGV[4]
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now_ms - window_ms)
+redis.call('ZADD', key, now_ms, member)
+redis.call('HSET', key .. ':amounts', member, amount)
+redis.call('PEXPIRE', key, window_ms)
+redis.call('PEXPIRE', key .. ':amounts', window_ms)
+local members = redis.call('ZRANGE', key, 0, -1)
+local total = 0
+if #members > 0 then
+  local amounts = redis.call('HMGET', key .. ':amounts', unpack(members))
+  for _, value in ipairs(amounts) do total = total + (tonumber(value) or 0) end
+end
+return {#members, total}
+"""
+
+
+class RedisVelocityStore:
+    def __init__(self, client) -> None:
+        self._client = client
+        self._script = client.register_script(_RECORD)
+
+    def record(self, *, window: str, member: str, amount: int, at: float, window_seconds: int) -> WindowStats:
+        count, total = self._script(
+            keys=[f"payproc:velocity:{window}"], args=[int(at * 1000), window_seconds * 1000, member, amount]
+        )
+        return WindowStats(count=int(count), total=int(total))
+
+
+class MemoryVelocityStore:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._windows: dict[str, dict[str, tuple[float, int]]] = {}
+
+    def record(self, *, window: str, member: str, amount: int, at: float, window_seconds: int) -> WindowStats:
+        with self._lock:
+            members = self._windows.setdefault(window, {})
+            members[member] = (at, amount)
+            for name, (seen, _) in list(members.items()):
+                if seen <= at - window_seconds:
+                    del members[name]
+            return WindowStats(count=len(members), total=sum(value for _, value in members.values()))
+
+
+_memory = MemoryVelocityStore()
+
+
+def get_velocity_store() -> VelocityStore:
+    if settings.REDIS_URL:
+        from django_redis import get_redis_connection
+
+        return RedisVelocityStore(get_redis_connection("default"))
+    return _memory

@@ -1,0 +1,115 @@
+"""Analytics: the rows events become, the summary merchants read, and the store behind both.
+
+ClickHouse in deployments; without CLICKHOUSE_URL the summary is computed from the main database.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.utils.dateparse import parse_datetime
+
+from transactions.events import TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED
+
+from .events import DECISION
+
+BUCKETS = ("minute", "hour", "day")
+FINAL_STATUSES_FOR_APPROVAL = ("approved", "declined", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryQuery:
+    merchant_id: str | None  # None: every merchant (the analysts' page)
+    start: datetime
+    end: datetime
+    bucket: str
+
+
+@dataclass
+class Summary:
+    by_status: dict[str, int] = field(default_factory=dict)
+    volume: dict[str, int] = field(default_factory=dict)  # approved amount by currency, minor units
+    decisions: dict[str, int] = field(default_factory=dict)
+    top_rules: list[tuple[str, int]] = field(default_factory=list)
+    series: list[dict[str, Any]] = field(default_factory=list)  # [{bucket_start, status: count…}]
+
+    @property
+    def payments(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def approval_rate(self) -> float | None:
+        finished = sum(self.by_status.get(status, 0) for status in FINAL_STATUSES_FOR_APPROVAL)
+        return round(self.by_status.get("approved", 0) / finished, 4) if finished else None
+
+    @property
+    def fraud_rate(self) -> float | None:
+        decided = sum(self.decisions.values())
+        return round(self.decisions.get("decline", 0) / decided, 4) if decided else None
+
+
+class AnalyticsStore(Protocol):
+    def write(self, *, payments: list[dict[str, Any]], decisions: list[dict[str, Any]]) -> None: ...
+
+    def summary(self, query: SummaryQuery) -> Summary: ...
+
+
+def _ts(value: str) -> datetime:
+    parsed = parse_datetime(value)
+    assert parsed is not None, value
+    return parsed
+
+
+def payment_row(envelope: dict[str, Any]) -> dict[str, Any]:
+    data = envelope["data"]
+    return {
+        "transaction_id": data["transaction_id"],
+        "merchant_id": data["merchant_id"],
+        "status": data["status"],
+        "amount_minor": data["amount_minor"],
+        "currency": data["currency"],
+        "card_brand": data["card"]["brand"],
+        "card_bin": data["card"]["bin"],
+        "customer_country": data["customer"]["country"],
+        "created_at": _ts(data["created_at"]),
+        "updated_at": _ts(envelope["occurred_at"]),
+        "version": data.get("version", 1),
+    }
+
+
+def decision_row(envelope: dict[str, Any], created_at: datetime | None = None) -> dict[str, Any]:
+    data = envelope["data"]
+    decided_at = _ts(data["decided_at"])
+    return {
+        "transaction_id": data["transaction_id"],
+        "merchant_id": data["merchant_id"],
+        "score": data["score"],
+        "decision": data["decision"],
+        "fired_rules": [rule["rule"] for rule in data["fired_rules"]],
+        "amount_minor": data["amount_minor"],
+        "currency": data["currency"],
+        "created_at": created_at or decided_at,
+        "decided_at": decided_at,
+    }
+
+
+def rows_from_events(envelopes: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Split a batch of events into payment rows and decision rows; other events are not analytics."""
+    payments, decisions = [], []
+    for envelope in envelopes:
+        if envelope["type"] in {TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED}:
+            payments.append(payment_row(envelope))
+        elif envelope["type"] == DECISION:
+            decisions.append(decision_row(envelope))
+    return payments, decisions
+
+
+def get_analytics() -> AnalyticsStore:
+    if settings.CLICKHOUSE_URL:
+        from .adapters.clickhouse import ClickHouseAnalytics
+
+        return ClickHouseAnalytics.from_url(settings.CLICKHOUSE_URL)
+    from .adapters.db_analytics import DatabaseAnalytics
+
+    return DatabaseAnalytics()

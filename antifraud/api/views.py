@@ -1,0 +1,84 @@
+"""GET /analytics/summary: the merchant's payments, approval and fraud rates, and top rules."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from antifraud.analytics import BUCKETS, Summary, SummaryQuery, get_analytics
+from transactions.api import docs
+from transactions.money import format_minor
+
+MAX_POINTS = 2000  # buckets per answer
+
+
+class SummaryParams(serializers.Serializer):
+    # "from" is a keyword in Python: the field is declared below under its real name.
+    to = serializers.DateTimeField(required=False)
+    bucket = serializers.ChoiceField(choices=BUCKETS, required=False, default="hour")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        fields["from"] = serializers.DateTimeField(required=False)
+        return fields
+
+    def validate(self, attrs: dict) -> dict:
+        end = attrs.get("to") or timezone.now()
+        start = attrs.get("from") or end - timedelta(days=1)
+        if start >= end:
+            raise serializers.ValidationError(
+                {"from": serializers.ErrorDetail("from must be before to.", code="invalid_range")}
+            )
+        step = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}[attrs["bucket"]]
+        if (end - start) / step > MAX_POINTS:
+            raise serializers.ValidationError(
+                {
+                    "bucket": serializers.ErrorDetail(
+                        f"more than {MAX_POINTS} {attrs['bucket']} buckets; choose a larger bucket or a shorter range.",
+                        code="too_many_buckets",
+                    )
+                }
+            )
+        return {"start": start, "end": end, "bucket": attrs["bucket"]}
+
+
+def render(summary: Summary, query: SummaryQuery) -> dict:
+    return {
+        "from": query.start.isoformat(),
+        "to": query.end.isoformat(),
+        "bucket": query.bucket,
+        "payments": summary.payments,
+        "by_status": summary.by_status,
+        "volume": [
+            {"currency": currency, "amount": format_minor(amount, currency), "amount_minor": amount}
+            for currency, amount in sorted(summary.volume.items())
+        ],
+        "approval_rate": summary.approval_rate,
+        "fraud_rate": summary.fraud_rate,
+        "decisions": summary.decisions,
+        "top_rules": [{"rule": rule, "fired": count} for rule, count in summary.top_rules],
+        "series": [{**point, "bucket_start": point["bucket_start"].isoformat()} for point in summary.series],
+    }
+
+
+class AnalyticsSummaryView(APIView):
+    @extend_schema(
+        operation_id="analytics_summary",
+        parameters=[
+            OpenApiParameter("from", str, description="ISO 8601 start (inclusive); default 24 h before `to`."),
+            OpenApiParameter("to", str, description="ISO 8601 end (exclusive); default now."),
+            OpenApiParameter("bucket", str, enum=list(BUCKETS), description="Series granularity; default hour."),
+        ],
+        responses={200: dict, **docs.errors(400, 401, 429)},
+        summary="Payments, volume, approval and fraud rates, top fired rules",
+        tags=["analytics"],
+    )
+    def get(self, request: Request) -> Response:
+        params = SummaryParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        query = SummaryQuery(merchant_id=str(request.user.pk), **params.validated_data)
+        return Response(render(get_analytics().summary(query), query))

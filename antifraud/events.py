@@ -1,0 +1,5 @@
+"""Events the anti-fraud domain emits and consumes."""
+
+from transactions.events import TRANSACTION_CREATED  # noqa: F401 - consumed: every new payment is scored
+
+DECISION = "antifraud.decision"

@@ -1,0 +1,70 @@
+"""Block and allow lists: which entries a payment matches."""
+
+import ipaddress
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from .bin_countries import bin_country
+from .facts import PaymentFacts
+from .models import ListEntry, ListKind, ListType
+
+
+@dataclass(frozen=True, slots=True)
+class ListHit:
+    list_type: str
+    kind: str
+    value: str
+
+
+def normalise_entry(kind: str, value: str) -> str:
+    """The stored form of a list value, so that lookups are exact."""
+    value = value.strip()
+    if kind in {ListKind.EMAIL, ListKind.EMAIL_DOMAIN}:
+        return value.lower()
+    if kind == ListKind.COUNTRY:
+        return value.upper()
+    if kind == ListKind.IP:
+        return str(ipaddress.ip_network(value, strict=False)) if "/" in value else str(ipaddress.ip_address(value))
+    return value
+
+
+def _candidates(facts: PaymentFacts) -> dict[str, set[str]]:
+    candidates = {
+        ListKind.CARD_FINGERPRINT: {facts.card_fingerprint},
+        ListKind.BIN: {facts.card_bin},
+        ListKind.EMAIL: {facts.email},
+        ListKind.EMAIL_DOMAIN: {facts.email_domain},
+        ListKind.COUNTRY: {facts.country, bin_country(facts.card_bin)},
+        ListKind.DEVICE: {facts.device_id},
+        ListKind.IP: {facts.ip},
+    }
+    return {kind: {value for value in values if value} for kind, values in candidates.items()}
+
+
+def list_hits(facts: PaymentFacts) -> list[ListHit]:
+    """Every block or allow entry the payment matches (CIDR entries included)."""
+    exact = Q()
+    for kind, values in _candidates(facts).items():
+        if values:
+            exact |= Q(kind=kind, value__in=values)
+    query = ListEntry.objects.filter(exact) if exact else ListEntry.objects.none()
+    hits = [ListHit(entry.list_type, entry.kind, entry.value) for entry in query]
+    if facts.ip:
+        address = ipaddress.ip_address(facts.ip)
+        for entry in ListEntry.objects.filter(kind=ListKind.IP, value__contains="/"):
+            if address in ipaddress.ip_network(entry.value):
+                hits.append(ListHit(entry.list_type, entry.kind, entry.value))
+    return hits
+
+
+def add_list_entry(*, list_type: str, kind: str, value: str, reason: str = "", created_by: str = "") -> ListEntry:
+    if list_type not in ListType.values or kind not in ListKind.values:
+        raise ValueError(f"unknown list {list_type!r} or kind {kind!r}")
+    entry, _ = ListEntry.objects.get_or_create(
+        list_type=list_type,
+        kind=kind,
+        value=normalise_entry(kind, value),
+        defaults={"reason": reason, "created_by": created_by},
+    )
+    return entry

@@ -1,0 +1,192 @@
+"""Fraud rules, block/allow lists, thresholds and the decision recorded for every payment."""
+
+from typing import ClassVar
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from transactions.models import Merchant, Transaction
+
+
+class RuleType(models.TextChoices):
+    AMOUNT_ABOVE = "amount_above", "Amount above a threshold"
+    VELOCITY = "velocity", "Velocity (count or sum in a sliding window)"
+    BIN_COUNTRY_MISMATCH = "bin_country_mismatch", "BIN country differs from the customer's country"
+    CARD_TESTING = "card_testing", "Card testing (many cards or small amounts from one IP/device)"
+    FIRST_SEEN_CARD_HIGH_AMOUNT = "first_seen_card_high_amount", "First-seen card with a high amount"
+
+
+class FraudRule(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    rule_type = models.CharField(max_length=40, choices=RuleType.choices)
+    parameters = models.JSONField(
+        default=dict, blank=True, help_text="Depends on the type; see config/antifraud_rules.yaml."
+    )
+    score = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(100)], help_text="Added to the payment's score when the rule fires (0-100)."
+    )
+    enabled = models.BooleanField(default=True)
+    merchant = models.ForeignKey(
+        Merchant, null=True, blank=True, on_delete=models.CASCADE, help_text="Empty: applies to every merchant."
+    )
+    description = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from .rules import validate_parameters
+
+        validate_parameters(self.rule_type, self.parameters)
+
+
+class RuleChange(models.Model):
+    """Append-only history of rule edits: who, when, and the values before and after."""
+
+    rule = models.ForeignKey(FraudRule, null=True, on_delete=models.SET_NULL, related_name="changes")
+    rule_name = models.CharField(max_length=100)
+    action = models.CharField(
+        max_length=10, choices=[("created", "created"), ("updated", "updated"), ("deleted", "deleted")]
+    )
+    changed_by = models.CharField(max_length=150)
+    changed_at = models.DateTimeField(auto_now_add=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.rule_name} {self.action} by {self.changed_by}"
+
+
+class ListType(models.TextChoices):
+    BLOCK = "block"
+    ALLOW = "allow"
+
+
+class ListKind(models.TextChoices):
+    CARD_FINGERPRINT = "card_fingerprint"
+    BIN = "bin"
+    IP = "ip", "IP address or CIDR"
+    EMAIL = "email"
+    EMAIL_DOMAIN = "email_domain"
+    COUNTRY = "country"
+    DEVICE = "device"
+
+
+class ListEntry(models.Model):
+    list_type = models.CharField(max_length=5, choices=ListType.choices)
+    kind = models.CharField(max_length=20, choices=ListKind.choices)
+    value = models.CharField(max_length=255, help_text="Stored normalised: lower-case e-mail, upper-case country.")
+    reason = models.CharField(max_length=300, blank=True)
+    created_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "list entries"
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["list_type", "kind", "value"], name="list_entry_unique"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["kind", "value"], name="list_entry_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.list_type} {self.kind} {self.value}"
+
+
+class RiskThresholds(models.Model):
+    """Scores at which a payment goes to review or is declined; one global row, optional per merchant."""
+
+    merchant = models.OneToOneField(
+        Merchant, null=True, blank=True, on_delete=models.CASCADE, help_text="Empty: the global thresholds."
+    )
+    review_at = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(100)])
+    decline_at = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(100)])
+
+    class Meta:
+        verbose_name_plural = "risk thresholds"
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(review_at__lte=models.F("decline_at")), name="review_not_above_decline"),
+            models.UniqueConstraint(
+                fields=["merchant"], condition=Q(merchant__isnull=True), name="one_global_threshold"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant or 'global'}: review ≥ {self.review_at}, decline ≥ {self.decline_at}"
+
+
+class Outcome(models.TextChoices):
+    APPROVE = "approve"
+    REVIEW = "review"
+    DECLINE = "decline"
+
+
+class FraudDecision(models.Model):
+    transaction = models.OneToOneField(Transaction, on_delete=models.CASCADE, related_name="fraud_decision")
+    score = models.PositiveSmallIntegerField()
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    fired_rules = models.JSONField(default=list, help_text="[{rule, type, score, observed}] for every rule that fired.")
+    review_at = models.PositiveSmallIntegerField()
+    decline_at = models.PositiveSmallIntegerField()
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.outcome} ({self.score})"
+
+
+class AuditEntry(models.Model):
+    """Append-only: the model refuses updates and deletes, and on PostgreSQL a trigger refuses them too."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.CharField(max_length=150)
+    action = models.CharField(max_length=50)
+    object_type = models.CharField(max_length=50)
+    object_id = models.CharField(max_length=64)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    note = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-at", "-id"]
+        verbose_name_plural = "audit log"
+        indexes: ClassVar = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.object_type} {self.object_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise PermissionError("audit entries cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise PermissionError("audit entries cannot be deleted")
+
+
+class AnalystReview(models.Model):
+    """An analyst's decision on a payment in review."""
+
+    transaction = models.OneToOneField(Transaction, on_delete=models.CASCADE, related_name="analyst_review")
+    analyst = models.CharField(max_length=150)
+    outcome = models.CharField(max_length=8, choices=[(Outcome.APPROVE, "approve"), (Outcome.DECLINE, "decline")])
+    reason = models.CharField(max_length=500)
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.outcome} by {self.analyst}"
+
+
+class ReviewQueueItem(Transaction):
+    """The analysts' view of payments: the admin's review queue works on this proxy."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "payment in review"
+        verbose_name_plural = "review queue"

@@ -1,0 +1,206 @@
+"""The review queue: analysts triage payments in review, decide with a reason, and block or allow."""
+
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from payproc.http.errors import DomainError
+
+from . import audit
+from .lists import add_list_entry
+from .models import ListKind, ListType, ReviewQueueItem
+from .review import review_transaction
+from .selectors import related_payments, review_queue
+
+
+class RuleFiredFilter(admin.SimpleListFilter):
+    title = "rule fired"
+    parameter_name = "rule"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        from .models import FraudRule
+
+        return [(name, name) for name in FraudRule.objects.order_by("name").values_list("name", flat=True)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value():
+            return queryset.filter(fraud_decision__fired_rules__icontains=f'"{self.value()}"')
+        return queryset
+
+
+class AgeFilter(admin.SimpleListFilter):
+    title = "waiting"
+    parameter_name = "age"
+    _ranges = {
+        "1h": (None, timedelta(hours=1)),
+        "1d": (timedelta(hours=1), timedelta(days=1)),
+        "old": (timedelta(days=1), None),
+    }
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("1h", "under an hour"), ("1d", "1 to 24 hours"), ("old", "over a day")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() not in self._ranges:
+            return queryset
+        low, high = self._ranges[self.value()]
+        now = timezone.now()
+        if low:
+            queryset = queryset.filter(created_at__lte=now - low)
+        if high:
+            queryset = queryset.filter(created_at__gt=now - high)
+        return queryset
+
+
+@admin.register(ReviewQueueItem)
+class ReviewQueueAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "merchant", "amount_display", "score", "top_rule", "customer_email", "card_last4")
+    list_filter = ("merchant", "currency", RuleFiredFilter, AgeFilter)
+    ordering = ("created_at",)
+    sortable_by = ("created_at", "amount_display", "score")
+    list_per_page = 50
+    show_full_result_count = False  # one COUNT for the filtered list, not a second for the whole table
+    actions = ("approve_selected", "decline_selected")
+    change_form_template = "admin/antifraud/review_payment.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return review_queue()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def _can_review(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("transactions.review_transaction")
+
+    @admin.display(description="amount", ordering="amount_minor")
+    def amount_display(self, obj: ReviewQueueItem) -> str:
+        return f"{obj.amount} {obj.currency}"
+
+    @admin.display(description="score", ordering="fraud_decision__score")
+    def score(self, obj: ReviewQueueItem) -> int | None:
+        decision = getattr(obj, "fraud_decision", None)
+        return decision.score if decision else None
+
+    @admin.display(description="main reason")
+    def top_rule(self, obj: ReviewQueueItem) -> str:
+        decision = getattr(obj, "fraud_decision", None)
+        if not decision or not decision.fired_rules:
+            return ""
+        rule = max(decision.fired_rules, key=lambda item: item["score"])
+        return f"{rule['rule']}: {rule['observed']}"
+
+    # --- bulk decisions -----------------------------------------------------------------------
+    def _decide_many(self, request: HttpRequest, queryset: QuerySet, outcome: str) -> HttpResponse | None:
+        if not self._can_review(request):
+            self.message_user(request, "You may not decide payments.", messages.ERROR)
+            return None
+        reason = request.POST.get("reason", "").strip()
+        if "confirm" not in request.POST or not reason:
+            return TemplateResponse(
+                request,
+                "admin/antifraud/review_bulk_confirm.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": f"{outcome.capitalize()} payments",
+                    "outcome": outcome,
+                    "payments": queryset,
+                    "action": f"{outcome}_selected",
+                    "missing_reason": "confirm" in request.POST,
+                    "opts": self.model._meta,
+                },
+            )
+        done = 0
+        for tx in queryset:
+            try:
+                review_transaction(
+                    transaction_id=tx.pk, analyst=request.user.get_username(), outcome=outcome, reason=reason
+                )
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, exc.message, messages.WARNING)
+        self.message_user(request, f"{outcome.capitalize()}d {done} payment(s).", messages.SUCCESS)
+        return None
+
+    @admin.action(description="Approve selected payments (reason required)")
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._decide_many(request, queryset, "approve")
+
+    @admin.action(description="Decline selected payments (reason required)")
+    def decline_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._decide_many(request, queryset, "decline")
+
+    # --- the payment page ---------------------------------------------------------------------
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        from transactions.models import Transaction
+
+        tx = Transaction.objects.select_related("merchant", "fraud_decision").filter(pk=object_id).first()
+        if tx is None:
+            return HttpResponseRedirect(reverse("admin:antifraud_reviewqueueitem_changelist"))
+        if request.method == "POST":
+            return self._act(request, tx)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Payment {tx.id}",
+            "tx": tx,
+            "decision": getattr(tx, "fraud_decision", None),
+            "history": tx.history.all(),
+            "related": related_payments(tx),
+            "can_review": self._can_review(request) and tx.status == "review",
+            "can_list": request.user.has_perm("antifraud.add_listentry"),
+            "opts": self.model._meta,
+            "notes": audit.notes_for(tx),
+        }
+        return TemplateResponse(request, self.change_form_template, context)
+
+    def _act(self, request: HttpRequest, tx: object) -> HttpResponse:
+        action, reason = request.POST.get("action", ""), request.POST.get("reason", "")
+        analyst = request.user.get_username()
+        try:
+            if action in {"approve", "decline"}:
+                if not self._can_review(request):
+                    raise DomainError("You may not decide payments.")
+                review_transaction(transaction_id=tx.pk, analyst=analyst, outcome=action, reason=reason)
+                self.message_user(request, f"Payment {action}d.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:antifraud_reviewqueueitem_changelist"))
+            if action.startswith(("block:", "allow:")):
+                if not request.user.has_perm("antifraud.add_listentry"):
+                    raise DomainError("You may not change the lists.")
+                list_type, kind = action.split(":", 1)
+                value = {
+                    ListKind.CARD_FINGERPRINT: tx.card_fingerprint,
+                    ListKind.EMAIL: tx.customer_email,
+                    ListKind.IP: tx.customer_ip,
+                    ListKind.DEVICE: tx.device_id,
+                }.get(kind)
+                if list_type not in ListType.values or not value:
+                    raise DomainError("Nothing to add for that choice.")
+                entry = add_list_entry(list_type=list_type, kind=kind, value=value, reason=reason, created_by=analyst)
+                audit.record(
+                    actor=analyst,
+                    action=f"list.{list_type}",
+                    target=tx,
+                    after={"kind": kind, "value": entry.value},
+                    note=reason,
+                )
+                self.message_user(request, f"Added {kind} to the {list_type} list.", messages.SUCCESS)
+            elif action == "note":
+                if not reason.strip():
+                    raise DomainError("The note is empty.")
+                audit.record(actor=analyst, action="note", target=tx, note=reason)
+                self.message_user(request, "Note added.", messages.SUCCESS)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        return HttpResponseRedirect(request.path)

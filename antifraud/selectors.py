@@ -1,0 +1,33 @@
+"""Reads for the analyst console."""
+
+from datetime import timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from transactions.models import Status, Transaction
+
+RELATED_WINDOW = timedelta(days=30)
+
+
+def review_queue() -> QuerySet[Transaction]:
+    """Payments waiting for an analyst, with what the list needs in the same query."""
+    return Transaction.objects.filter(status=Status.REVIEW, analyst_review__isnull=True).select_related(
+        "merchant", "fraud_decision"
+    )
+
+
+def related_payments(tx: Transaction, *, limit: int = 20) -> QuerySet[Transaction]:
+    """Other payments in the last 30 days with the same card, e-mail, IP or device."""
+    same = Q(card_fingerprint=tx.card_fingerprint)
+    if tx.customer_email:
+        same |= Q(customer_email__iexact=tx.customer_email)
+    if tx.customer_ip:
+        same |= Q(customer_ip=tx.customer_ip)
+    if tx.device_id:
+        same |= Q(device_id=tx.device_id)
+    return (
+        Transaction.objects.filter(same, created_at__gte=timezone.now() - RELATED_WINDOW)
+        .exclude(pk=tx.pk)
+        .order_by("-created_at")[:limit]
+    )

@@ -1,0 +1,18 @@
+#!/bin/sh
+# Roles of the payproc image. `exec` hands SIGTERM straight to the process, which finishes its
+# current batch or task and exits (graceful shutdown).
+set -eu
+role="${1:-web}"
+shift || true
+case "$role" in
+  migrate) exec python manage.py migrate --noinput ;;
+  web) exec gunicorn payproc.wsgi:application --bind 0.0.0.0:8080 --workers "${WEB_CONCURRENCY:-3}" \
+         --graceful-timeout 30 --access-logfile - "$@" ;;
+  relay) exec python manage.py relay_outbox "$@" ;;
+  consumer) exec python manage.py consume_events "$@" ;;
+  analytics) exec python manage.py analytics_sink "$@" ;;
+  worker) exec celery -A payproc worker --loglevel "${LOG_LEVEL:-INFO}" --concurrency "${WORKER_CONCURRENCY:-4}" "$@" ;;
+  beat) exec celery -A payproc beat --loglevel "${LOG_LEVEL:-INFO}" --schedule /tmp/celerybeat-schedule "$@" ;;
+  manage) exec python manage.py "$@" ;;
+  *) echo "unknown role: $role (migrate|web|relay|consumer|analytics|worker|beat|manage)" >&2; exit 2 ;;
+esac

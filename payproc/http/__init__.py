@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every app: errors, parsing, request ids, logging, health."""

@@ -1,0 +1,284 @@
+"""Settings shared by every environment. The environment is read here, once; code asks `settings`."""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+
+
+def require_secret(name: str, *, dev_default: str | None = None) -> str:
+    """Return a secret from the environment; outside DEBUG a missing secret stops the boot."""
+    value = env.str(name, default="")
+    if value:
+        return value
+    if DEBUG and dev_default is not None:
+        return dev_default
+    raise ImproperlyConfigured(
+        f"{name} is not set. payproc refuses to start with DEBUG off and no {name}: "
+        f"set it in the environment (see README, 'Configuration')."
+    )
+
+
+SECRET_KEY = require_secret("DJANGO_SECRET_KEY", dev_default="dev-only-insecure-secret-key-change-me")
+# Key for the card fingerprint HMAC. Rotating it changes every fingerprint, so keep it stable.
+CARD_FINGERPRINT_KEY = require_secret("CARD_FINGERPRINT_KEY", dev_default="dev-only-card-fingerprint-key")
+
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "transactions",
+    "antifraud",
+    "alerts",
+]
+
+MIDDLEWARE = [
+    "payproc.http.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "payproc.http.middleware.AccessLogMiddleware",
+]
+
+ROOT_URLCONF = "payproc.urls"
+WSGI_APPLICATION = "payproc.wsgi.application"
+ASGI_APPLICATION = "payproc.asgi.application"
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'payproc.sqlite3'}")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Redis backs the cache and the rate limits when REDIS_URL is set; otherwise both stay in memory.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "TIMEOUT": 300,
+            "OPTIONS": {
+                # A cache outage must not fail a payment: reads miss, writes are dropped.
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+        }
+    }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    RATE_LIMIT_STORAGE_URL = env.str("RATE_LIMIT_STORAGE_URL", default=REDIS_URL)
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": 300}}
+    RATE_LIMIT_STORAGE_URL = env.str("RATE_LIMIT_STORAGE_URL", default="memory://")
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+
+# --- HTTP API -------------------------------------------------------------------------------
+# Requests larger than this are refused with 413 before parsing.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+# CIDRs of reverse proxies whose X-Forwarded-For is believed. Empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+RATE_LIMIT_PER_API_KEY = env.str("RATE_LIMIT_PER_API_KEY", default="100/second")
+RATE_LIMIT_FAILED_AUTH_PER_IP = env.str("RATE_LIMIT_FAILED_AUTH_PER_IP", default="30/minute")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["transactions.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["transactions.api.permissions.IsMerchant"],
+    "DEFAULT_THROTTLE_CLASSES": ["transactions.throttling.ApiKeyRateThrottle"],
+    # JSON only: the browsable API would echo request bodies (card numbers) back as HTML.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["payproc.http.parsers.StrictJSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "payproc.http.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "payproc API",
+    "DESCRIPTION": (
+        "Card payments for merchants. Authenticate with `Authorization: Bearer <api key>`. "
+        "Amounts are decimal strings (or JSON numbers) in major units; `amount_minor` is the integer "
+        "in the currency's ISO 4217 minor units. Every error has the same shape: "
+        '`{"error": {"type", "code", "message", "param", "request_id"}}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Payments -------------------------------------------------------------------------------
+# Largest accepted amount, in minor units of the payment's currency.
+PAYMENT_MAX_AMOUNT_MINOR = env.int("PAYMENT_MAX_AMOUNT_MINOR", default=99_999_999)
+IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 3600)
+# A claim older than this with no response is treated as abandoned (its request died).
+IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS", default=60)
+TRANSACTION_CACHE_SECONDS = env.int("TRANSACTION_CACHE_SECONDS", default=300)
+API_KEY_MODE = env.str("API_KEY_MODE", default="test")  # test | live: prefix of new keys
+PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="sandbox")  # sandbox | http
+PROVIDER_HTTP_URL = env.str("PROVIDER_HTTP_URL", default="")
+PROVIDER_HTTP_API_KEY = env.str("PROVIDER_HTTP_API_KEY", default="")
+PROVIDER_TIMEOUT_SECONDS = env.float("PROVIDER_TIMEOUT_SECONDS", default=5.0)
+PROVIDER_RETRIES = env.int("PROVIDER_RETRIES", default=2)
+PROVIDER_CIRCUIT_FAIL_MAX = env.int("PROVIDER_CIRCUIT_FAIL_MAX", default=5)
+PROVIDER_CIRCUIT_RESET_SECONDS = env.int("PROVIDER_CIRCUIT_RESET_SECONDS", default=30)
+# Serve the sandbox provider over HTTP at /sandbox/provider/authorizations (for the http adapter).
+SANDBOX_PROVIDER_HTTP = env.bool("SANDBOX_PROVIDER_HTTP", default=DEBUG)
+SANDBOX_PROVIDER_DELAY_SECONDS = env.float("SANDBOX_PROVIDER_DELAY_SECONDS", default=10.0)
+
+# --- Events ---------------------------------------------------------------------------------
+EVENT_PRODUCER = env.str("EVENT_PRODUCER", default="payproc")
+EVENT_SCHEMA_DIR = env.str("EVENT_SCHEMA_DIR", default=str(BASE_DIR / "config" / "events"))
+TOPIC_TRANSACTIONS = env.str("TOPIC_TRANSACTIONS", default="payments.transactions")
+TOPIC_DECISIONS = env.str("TOPIC_DECISIONS", default="antifraud.decisions")
+TOPIC_INCIDENTS = env.str("TOPIC_INCIDENTS", default="alerts.incidents")
+TOPIC_PROVIDER = env.str("TOPIC_PROVIDER", default="payments.provider")
+DLQ_SUFFIX = env.str("DLQ_SUFFIX", default=".dlq")
+# Kafka when set; otherwise events are handled in-process (the embedded default).
+KAFKA_BOOTSTRAP_SERVERS = env.list("KAFKA_BOOTSTRAP_SERVERS", default=[])
+KAFKA_CLIENT_ID = env.str("KAFKA_CLIENT_ID", default="payproc")
+KAFKA_CONSUMER_GROUP = env.str("KAFKA_CONSUMER_GROUP", default="payproc-bridge")
+KAFKA_TOPIC_PARTITIONS = env.int("KAFKA_TOPIC_PARTITIONS", default=6)
+KAFKA_SESSION_TIMEOUT_MS = env.int("KAFKA_SESSION_TIMEOUT_MS", default=10_000)
+KAFKA_HEARTBEAT_INTERVAL_MS = env.int("KAFKA_HEARTBEAT_INTERVAL_MS", default=3_000)
+KAFKA_MAX_POLL_RECORDS = env.int("KAFKA_MAX_POLL_RECORDS", default=200)
+# Also the rebalance timeout a group waits for members to rejoin.
+KAFKA_MAX_POLL_INTERVAL_MS = env.int("KAFKA_MAX_POLL_INTERVAL_MS", default=300_000)
+KAFKA_PRODUCER_TIMEOUT_MS = env.int("KAFKA_PRODUCER_TIMEOUT_MS", default=10_000)
+# Idempotent producer: no duplicates from producer retries on real Kafka. The in-memory Tansu broker
+# used by tests and `make services-up` stalls consumers behind idempotent producers: turn it off there.
+KAFKA_ENABLE_IDEMPOTENCE = env.bool("KAFKA_ENABLE_IDEMPOTENCE", default=True)
+# Topics the Kafka → Celery bridge consumes.
+EVENT_BRIDGE_TOPICS = env.list(
+    "EVENT_BRIDGE_TOPICS", default=[TOPIC_TRANSACTIONS, TOPIC_DECISIONS, TOPIC_INCIDENTS, TOPIC_PROVIDER]
+)
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
+OUTBOX_POLL_INTERVAL_SECONDS = env.float("OUTBOX_POLL_INTERVAL_SECONDS", default=0.2)
+# Relay right after each commit, in the same process: the embedded default's way to run handlers.
+OUTBOX_INLINE_RELAY = env.bool("OUTBOX_INLINE_RELAY", default=not KAFKA_BOOTSTRAP_SERVERS)
+EVENT_HANDLER_MAX_RETRIES = env.int("EVENT_HANDLER_MAX_RETRIES", default=6)
+EVENT_HANDLER_BACKOFF_SECONDS = env.int("EVENT_HANDLER_BACKOFF_SECONDS", default=2)
+EVENT_HANDLER_BACKOFF_MAX_SECONDS = env.int("EVENT_HANDLER_BACKOFF_MAX_SECONDS", default=600)
+
+# --- Anti-fraud -----------------------------------------------------------------------------
+# Global thresholds until a RiskThresholds row overrides them (admin).
+FRAUD_REVIEW_AT = env.int("FRAUD_REVIEW_AT", default=50)
+FRAUD_DECLINE_AT = env.int("FRAUD_DECLINE_AT", default=80)
+FRAUD_RULES_FILE = env.str("FRAUD_RULES_FILE", default=str(BASE_DIR / "config" / "antifraud_rules.yaml"))
+BIN_COUNTRIES_FILE = env.str("BIN_COUNTRIES_FILE", default=str(BASE_DIR / "config" / "bin_countries.csv"))
+
+# --- Analytics ------------------------------------------------------------------------------
+# ClickHouse when CLICKHOUSE_URL is set (clickhouse://host:9000/database); otherwise summaries are
+# computed from the main database (the embedded default).
+CLICKHOUSE_URL = env.str("CLICKHOUSE_URL", default="")
+CLICKHOUSE_MIGRATIONS_DIR = env.str(
+    "CLICKHOUSE_MIGRATIONS_DIR", default=str(BASE_DIR / "config" / "clickhouse" / "migrations")
+)
+ANALYTICS_CONSUMER_GROUP = env.str("ANALYTICS_CONSUMER_GROUP", default="payproc-analytics")
+ANALYTICS_BATCH_SIZE = env.int("ANALYTICS_BATCH_SIZE", default=500)
+ANALYTICS_FLUSH_SECONDS = env.float("ANALYTICS_FLUSH_SECONDS", default=2.0)
+
+# --- Celery ---------------------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+# Without a broker tasks run in-process (the embedded default).
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "relay-outbox-safety-net": {"task": "transactions.tasks.relay_outbox", "schedule": 30.0},
+    "purge-idempotency-keys": {"task": "transactions.tasks.purge_idempotency_keys", "schedule": 3600.0},
+}
+
+# --- Logging --------------------------------------------------------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="json")  # json | text
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "request_id": {"()": "payproc.http.logging.RequestIdFilter"},
+        "redact_card_numbers": {"()": "payproc.http.logging.CardNumberRedactionFilter"},
+    },
+    "formatters": {
+        "json": {
+            "()": "payproc.http.logging.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "redact_card_numbers"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "kafka": {"level": "WARNING"},
+        # Celery logs every task's arguments (event payloads with customer data) at INFO.
+        "celery.app.trace": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,104 @@
+"""Benchmarks (`make bench`): API latency and throughput, outbox relay throughput to Kafka.
+
+Runs against the services of scripts/services.sh, in a scratch PostgreSQL database of its own.
+Prints figures; it asserts nothing (speed targets are read here, not enforced by tests).
+"""
+
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payproc.settings.test")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/payproc_bench")
+os.environ["KAFKA_BOOTSTRAP_SERVERS"] = os.environ.get("TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+os.environ["RATE_LIMIT_PER_API_KEY"] = "100000/second"
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connections  # noqa: E402
+from django.test import Client  # noqa: E402
+
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "500"))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+BODY = json.dumps(
+    {
+        "amount": "49.99",
+        "currency": "USD",
+        "card_number": "4242424242424242",
+        "expiry_month": 12,
+        "expiry_year": 2034,
+        "cvv": "123",
+        "customer": {"email": "bench@example.com", "country": "US"},
+    }
+)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def post_payments(secret: str, count: int, latencies: list[float]) -> None:
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    try:
+        for _ in range(count):
+            started = time.perf_counter()
+            response = client.post("/transaction", data=BODY, content_type="application/json")
+            latencies.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 202, response.content
+    finally:
+        connections.close_all()
+
+
+def main() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")  # fails fast when PostgreSQL is not up
+    call_command("migrate", verbosity=0)
+    from transactions.api_keys import create_merchant
+    from transactions.models import OutboxEvent
+    from transactions.outbox import relay_pending
+
+    OutboxEvent.objects.filter(published_at__isnull=True).update(published_at=django.utils.timezone.now())
+    _, issued = create_merchant(name=f"bench-{time.time()}")
+
+    latencies: list[float] = []
+    post_payments(issued.secret, 20, [])  # warm-up
+    started = time.perf_counter()
+    threads = [
+        threading.Thread(target=post_payments, args=(issued.secret, REQUESTS // THREADS, latencies))
+        for _ in range(THREADS)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    print(
+        f"POST /transaction: {len(latencies)} requests, {THREADS} threads, {len(latencies) / elapsed:.0f} req/s, "
+        f"p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, "
+        f"p99 {percentile(latencies, 0.99):.1f} ms (in-process client, PostgreSQL + Redis)"
+    )
+
+    backlog = OutboxEvent.objects.filter(published_at__isnull=True).count()
+    started = time.perf_counter()
+    published = relay_pending()
+    elapsed = time.perf_counter() - started
+    print(
+        f"outbox relay: {published} of {backlog} events to Kafka in {elapsed:.2f} s, "
+        f"{published / elapsed if elapsed else 0:.0f} events/s (one relay, acks=all)"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,261 @@
+"""Rules, lists and thresholds, scored against real PostgreSQL and Redis."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from antifraud.adapters.velocity import RedisVelocityStore, get_velocity_store
+from antifraud.facts import PaymentFacts
+from antifraud.lists import add_list_entry
+from antifraud.models import FraudDecision, FraudRule, RiskThresholds, RuleChange
+from antifraud.rule_services import save_rule
+from antifraud.rules import RuleContext
+from antifraud.scoring import assess
+from antifraud.services import decide_transaction
+from transactions.models import OutboxEvent, Transaction
+
+
+def _assess(tx: Transaction):
+    return assess(PaymentFacts.of(tx), context=RuleContext(velocity=get_velocity_store()))
+
+
+def test_tests_use_the_redis_velocity_store():
+    assert isinstance(get_velocity_store(), RedisVelocityStore)
+
+
+def test_no_rule_fired_approves_with_score_zero(make_payment, thresholds):
+    assessment = _assess(make_payment())
+
+    assert (assessment.score, assessment.outcome, assessment.fired) == (0, "approve", [])
+
+
+def test_amount_above_threshold_per_currency(make_payment, rule, thresholds):
+    rule("large", "amount_above", 30, thresholds={"USD": 10000})
+
+    fired = _assess(make_payment(amount="100.01")).fired
+    assert [(f.rule, f.score, f.observed) for f in fired] == [("large", 30, "amount 100.01 USD above 100.00 USD")]
+    assert _assess(make_payment(amount="100.00")).fired == []
+    assert _assess(make_payment(amount="500", currency="JPY")).fired == []  # no JPY threshold
+
+
+def test_velocity_count_fires_past_the_limit_with_the_observed_value(make_payment, rule, thresholds):
+    rule("card_velocity", "velocity", 45, key="card", measure="count", window_seconds=60, limit=3)
+
+    results = [_assess(make_payment()) for _ in range(5)]
+
+    assert [r.score for r in results] == [0, 0, 0, 45, 45]
+    assert results[3].fired[0].observed == "4 payments for this card in 60 s, limit 3"
+    assert results[4].fired[0].observed == "5 payments for this card in 60 s, limit 3"
+
+
+def test_velocity_is_per_key_and_rescoring_the_same_payment_does_not_count_twice(make_payment, rule, thresholds):
+    rule("card_velocity", "velocity", 45, key="card", measure="count", window_seconds=60, limit=1)
+    first = make_payment()
+
+    assert _assess(first).score == 0
+    assert _assess(first).score == 0  # redelivered: same member, same count
+    assert _assess(make_payment(card_number="5555555555554444")).score == 0  # another card
+    assert _assess(make_payment()).score == 45
+
+
+def test_velocity_window_slides(make_payment, rule, thresholds):
+    rule("card_velocity", "velocity", 45, key="card", measure="count", window_seconds=60, limit=1)
+    old = make_payment()
+    Transaction.objects.filter(pk=old.pk).update(created_at=old.created_at - timedelta(seconds=61))
+    old.refresh_from_db()
+    _assess(old)
+
+    assert _assess(make_payment()).score == 0
+
+
+def test_velocity_sum_in_minor_units(make_payment, rule, thresholds):
+    rule("card_sum", "velocity", 30, key="card", measure="sum", window_seconds=3600, limit=10000)
+
+    assert _assess(make_payment(amount="60.00")).score == 0
+    fired = _assess(make_payment(amount="40.01")).fired
+    assert fired[0].observed == "100.01 USD for this card in 3600 s, limit 100.00 USD"
+
+
+def test_card_testing_counts_distinct_cards_per_ip(make_payment, rule, thresholds):
+    rule("card_testing", "card_testing", 60, key="ip", window_seconds=600, distinct_cards=2)
+    cards = ["4242424242424242", "5555555555554444", "4111111111111111"]
+
+    scores = [_assess(make_payment(card_number=card)).score for card in cards]
+    again = _assess(make_payment(card_number=cards[0])).score
+
+    assert scores == [0, 0, 60]
+    assert again == 60  # still three distinct cards in the window
+
+
+def test_card_testing_counts_small_amounts(make_payment, rule, thresholds):
+    rule(
+        "tiny",
+        "card_testing",
+        60,
+        key="ip",
+        window_seconds=600,
+        distinct_cards=50,
+        small_amount_minor=100,
+        small_count=2,
+    )
+
+    scores = [_assess(make_payment(amount="0.50")).score for _ in range(3)]
+
+    assert scores == [0, 0, 60]
+    assert _assess(make_payment(amount="50.00")).score == 0  # not small
+
+
+def test_bin_country_mismatch(make_payment, rule, thresholds):
+    rule("bin_country", "bin_country_mismatch", 25)
+
+    us_card_gb_customer = _assess(make_payment(customer={"country": "GB"}))
+    us_card_us_customer = _assess(make_payment(customer={"country": "US"}))
+
+    assert us_card_gb_customer.fired[0].observed == "card issued in US, customer in GB"
+    assert us_card_us_customer.fired == []
+
+
+def test_first_seen_card_with_high_amount(make_payment, rule, thresholds):
+    rule("first_seen", "first_seen_card_high_amount", 30, thresholds={"USD": 50000})
+
+    first = _assess(make_payment(amount="600.00"))
+    second = _assess(make_payment(amount="600.00"))
+
+    assert first.score == 30 and "first payment with this card" in first.fired[0].observed
+    assert second.score == 0
+
+
+def test_scores_add_up_to_at_most_100_and_thresholds_decide(make_payment, rule, thresholds):
+    rule("a", "amount_above", 40, thresholds={"USD": 100})
+    assert _assess(make_payment()).outcome == "approve"
+    rule("b", "bin_country_mismatch", 20)
+    assert _assess(make_payment(customer={"country": "GB"})).outcome == "review"  # 60
+    rule("c", "first_seen_card_high_amount", 70, thresholds={"USD": 100})
+    result = _assess(make_payment(card_number="5555555555554444", customer={"country": "GB"}))
+    assert (result.score, result.outcome) == (100, "decline")  # 130 capped
+
+
+def test_merchant_thresholds_override_the_global_ones(make_payment, rule, thresholds, merchant):
+    rule("a", "amount_above", 40, thresholds={"USD": 100})
+    RiskThresholds.objects.create(merchant=merchant, review_at=30, decline_at=40)
+
+    assert _assess(make_payment()).outcome == "decline"
+
+
+def test_merchant_scoped_rule_applies_only_to_that_merchant(make_payment, rule, thresholds):
+    from transactions.api_keys import create_merchant
+
+    other, _ = create_merchant(name="Other")
+    rule("other_only", "amount_above", 40, merchant=other, thresholds={"USD": 100})
+
+    assert _assess(make_payment()).fired == []
+
+
+def test_disabled_rule_does_not_fire(make_payment, rule, thresholds):
+    disabled = rule("a", "amount_above", 40, thresholds={"USD": 100})
+    disabled.enabled = False
+    save_rule(rule=disabled, actor="test")
+
+    assert _assess(make_payment()).fired == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("email", "Jane@Example.com"),
+        ("email_domain", "example.com"),
+        ("ip", "203.0.113.0/24"),
+        ("ip", "203.0.113.7"),
+        ("bin", "424242"),
+        ("country", "us"),
+        ("device", "dev-9"),
+    ],
+)
+def test_block_list_hit_declines(make_payment, thresholds, kind, value):
+    add_list_entry(list_type="block", kind=kind, value=value, reason="chargebacks")
+
+    result = _assess(make_payment(device_id="dev-9"))
+
+    assert result.outcome == "decline"
+    assert result.fired[0].type == "block_list"
+
+
+def test_block_list_by_card_fingerprint(make_payment, thresholds):
+    tx = make_payment()
+    add_list_entry(list_type="block", kind="card_fingerprint", value=tx.card_fingerprint)
+
+    assert _assess(make_payment()).outcome == "decline"
+    assert _assess(make_payment(card_number="5555555555554444")).outcome == "approve"
+
+
+def test_allow_list_hit_approves_despite_the_score(make_payment, rule, thresholds):
+    rule("a", "amount_above", 90, thresholds={"USD": 100})
+    add_list_entry(list_type="allow", kind="email", value="jane@example.com")
+
+    result = _assess(make_payment())
+
+    assert (result.score, result.outcome) == (90, "approve")
+
+
+def test_block_wins_over_allow(make_payment, thresholds):
+    add_list_entry(list_type="allow", kind="email", value="jane@example.com")
+    add_list_entry(list_type="block", kind="country", value="US")
+
+    assert _assess(make_payment()).outcome == "decline"
+
+
+@pytest.mark.parametrize(
+    ("rule_type", "parameters"),
+    [
+        ("amount_above", {}),
+        ("amount_above", {"thresholds": {"USD": -1}}),
+        ("velocity", {"key": "card"}),
+        ("velocity", {"key": "shoe", "window_seconds": 60, "limit": 3}),
+        ("velocity", {"key": "card", "window_seconds": 60, "limit": 3, "measure": "avg"}),
+        ("card_testing", {"key": "ip", "window_seconds": 60}),
+        ("nonsense", {}),
+    ],
+)
+def test_rule_parameters_are_validated(db, rule_type, parameters):
+    with pytest.raises(ValidationError):
+        save_rule(rule=FraudRule(name="bad", rule_type=rule_type, score=10, parameters=parameters), actor="test")
+    assert not FraudRule.objects.exists()
+
+
+def test_rule_changes_are_recorded_with_before_and_after(rule):
+    created = rule("large", "amount_above", 30, thresholds={"USD": 10000})
+    created.score = 35
+    save_rule(rule=created, actor="alice")
+
+    changes = list(RuleChange.objects.order_by("changed_at", "id"))
+    assert [(c.action, c.changed_by) for c in changes] == [("created", "test"), ("updated", "alice")]
+    assert changes[1].before["score"] == 30 and changes[1].after["score"] == 35
+
+
+def test_decision_is_stored_emitted_and_moves_the_payment(make_payment, rule, thresholds):
+    rule("a", "amount_above", 60, thresholds={"USD": 100})
+    tx = make_payment()
+
+    decision = decide_transaction(transaction_id=tx.id)
+
+    tx.refresh_from_db()
+    assert tx.status == "review"
+    assert decision.fired_rules == [
+        {"rule": "a", "type": "amount_above", "score": 60, "observed": "amount 49.99 USD above 1.00 USD"}
+    ]
+    event = OutboxEvent.objects.get(event_type="antifraud.decision")
+    assert event.envelope["data"]["decision"] == "review" and event.envelope["data"]["score"] == 60
+    assert "thresholds" not in str(event.envelope["data"]["fired_rules"])
+    assert decide_transaction(transaction_id=tx.id) == decision  # idempotent
+    assert FraudDecision.objects.count() == 1
+
+
+def test_fraud_decline_sets_the_decline_reason(make_payment, thresholds):
+    add_list_entry(list_type="block", kind="email", value="jane@example.com")
+    tx = make_payment()
+
+    decide_transaction(transaction_id=tx.id)
+
+    tx.refresh_from_db()
+    assert (tx.status, tx.decline_reason) == ("declined", "fraud_suspected")

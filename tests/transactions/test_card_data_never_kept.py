@@ -1,0 +1,130 @@
+"""The PAN and CVV are never stored, logged, cached or echoed: scan everything after real traffic."""
+
+import io
+import json
+import logging
+
+import pytest
+from django.db import connection
+from django_redis import get_redis_connection
+
+from tests.conftest import AMEX, VISA, payment
+from transactions.models import OutboxEvent
+
+CARDS = [VISA, AMEX, "5555555555554444"]
+CVV = "7391"
+
+
+def _spellings(pan: str) -> list[str]:
+    groups = [pan[i : i + 4] for i in range(0, len(pan), 4)]
+    return [pan, " ".join(groups), "-".join(groups)]
+
+
+def _database_text() -> str:
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f'SELECT * FROM "{table}"')
+            chunks.append(repr(cursor.fetchall()))
+    return "\n".join(chunks)
+
+
+def _cache_bytes() -> bytes:
+    redis = get_redis_connection("default")
+    values = []
+    for key in redis.scan_iter():
+        values.append(key)
+        if redis.type(key) == b"string":
+            values.append(redis.get(key))
+        else:
+            values.append(repr(redis.dump(key)).encode())
+    return b"\n".join(values)
+
+
+@pytest.fixture
+def emitted_logs():
+    """What the configured log handlers write, formatters and filters included."""
+    handlers = [h for h in logging.getLogger().handlers if isinstance(h, logging.StreamHandler)]
+    assert handlers, "the console handler of settings.LOGGING is expected on the root logger"
+    buffer = io.StringIO()
+    previous = [h.setStream(buffer) for h in handlers]
+    level = logging.getLogger().level
+    logging.getLogger().setLevel(logging.DEBUG)
+    yield buffer
+    logging.getLogger().setLevel(level)
+    for handler, stream in zip(handlers, previous, strict=True):
+        handler.setStream(stream)
+
+
+def send_traffic(api, post_payment) -> list[str]:
+    """Successful, replayed, failing and read requests with the cards above."""
+    ids = []
+    for index, pan in enumerate(CARDS):
+        cvv = CVV if pan == AMEX else CVV[:3]
+        response = post_payment(
+            payment(card_number=" ".join(_spellings(pan)[1:2]), cvv=cvv), idempotency_key=f"scan-{index}"
+        )
+        assert response.status_code == 202
+        post_payment(payment(card_number=pan, cvv=cvv), idempotency_key=f"scan-{index}")  # replay (other spelling)
+        ids.append(response.json()["id"])
+        api.get(f"/transaction/{ids[-1]}")
+    # Failures that carry a valid PAN: bad CVV, expired card, unknown field, too precise amount.
+    assert post_payment(card_number=VISA, cvv="1").status_code == 400
+    assert post_payment(card_number=VISA, expiry_year=2020, expiry_month=1).status_code == 400
+    assert post_payment(payment(card_number=VISA, pan=VISA)).status_code == 400
+    assert post_payment(card_number=VISA, amount="1.001").status_code == 400
+    api.get("/transactions")
+    return ids
+
+
+def test_no_card_number_or_cvv_in_database_cache_logs_or_responses(api, post_payment, caplog, emitted_logs):
+    caplog.set_level(logging.DEBUG)
+    traffic = send_traffic(api, post_payment)
+    responses = json.dumps([api.get(f"/transaction/{tx_id}").json() for tx_id in traffic])
+    responses += json.dumps(api.get("/transactions").json())
+
+    database, cache = _database_text(), _cache_bytes()
+    logs = caplog.text + emitted_logs.getvalue()
+    assert "POST /transaction 202" in logs, "the scan must have looked at real log output"
+
+    for pan in CARDS:
+        for spelling in _spellings(pan):
+            assert spelling not in database
+            assert spelling.encode() not in cache
+            assert spelling not in logs
+            assert spelling not in responses
+    assert CVV not in responses and f'"{CVV}"' not in database
+    assert "cvv" not in database.lower()
+    assert cache, "the scan must have looked at a populated cache"
+    assert OutboxEvent.objects.count() == len(CARDS)
+
+
+def test_events_carry_card_summary_only(post_payment):
+    post_payment()
+
+    envelope = OutboxEvent.objects.get().envelope
+    text = json.dumps(envelope)
+    assert VISA not in text and "cvv" not in text
+    assert envelope["data"]["card"]["last4"] == "4242"
+    assert envelope["data"]["card"]["bin"] == "424242"
+
+
+def test_unhandled_error_mentioning_a_card_number_is_redacted_in_logs(post_payment, monkeypatch, emitted_logs):
+    def explode(**kwargs):
+        raise ValueError(f"provider choked on {kwargs['payment'].card_number}")
+
+    monkeypatch.setattr("transactions.api.views.create_transaction", explode)
+
+    response = post_payment()
+
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    output = emitted_logs.getvalue()
+    assert "unhandled error in TransactionCreateView" in output
+    assert VISA not in output
+
+
+def test_redaction_keeps_non_card_numbers():
+    from payproc.http.logging import redact_card_numbers
+
+    assert redact_card_numbers(f"pan {VISA} order 123456789012") == "pan [card ****4242] order 123456789012"

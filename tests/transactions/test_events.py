@@ -1,0 +1,51 @@
+"""Event envelopes and their schemas (no broker needed)."""
+
+import json
+
+import pytest
+
+from tests.conftest import VISA
+from transactions.event_schemas import InvalidEvent, validate_envelope
+from transactions.events import build_envelope
+from transactions.models import OutboxEvent
+from transactions.services import transition_transaction
+
+
+def test_created_and_status_changed_envelopes_match_their_schemas(post_payment):
+    tx_id = post_payment().json()["id"]
+    transition_transaction(transaction_id=tx_id, to="review", actor="antifraud", reason="score 70")
+
+    rows = list(OutboxEvent.objects.order_by("id"))
+    assert [row.event_type for row in rows] == ["payments.transaction.created", "payments.transaction.status_changed"]
+    for row in rows:
+        validate_envelope(row.envelope)
+        assert row.envelope["key"] == tx_id
+        assert str(row.event_id) == row.envelope["event_id"]
+        assert VISA not in json.dumps(row.envelope)
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda e: e.pop("event_id"),
+        lambda e: e.update(version="1"),
+        lambda e: e.update(type="Not A Type"),
+        lambda e: e.update(extra=1),
+        lambda e: e["data"].pop("amount_minor"),
+        lambda e: e["data"]["card"].update(number=VISA),
+        lambda e: e["data"]["card"].update(bin="42424242"),
+        lambda e: e.update(version=99),
+    ],
+)
+def test_schema_rejects_malformed_envelopes(post_payment, mutate):
+    post_payment()
+    envelope = OutboxEvent.objects.get().envelope
+    mutate(envelope)
+
+    with pytest.raises(InvalidEvent):
+        validate_envelope(envelope)
+
+
+def test_event_type_without_a_schema_cannot_be_produced():
+    with pytest.raises(InvalidEvent):
+        build_envelope(event_type="payments.transaction.exploded", key="k", data={})

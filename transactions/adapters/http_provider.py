@@ -1,0 +1,140 @@
+"""HTTP payment provider adapter: timeouts, retries for safe errors (tenacity), a circuit breaker (pybreaker).
+
+Retrying an authorization is safe because the transaction id travels as the Idempotency-Key.
+When the breaker is open, payments fail at once with `provider_circuit_open`, and one
+`provider.circuit_open` event is emitted each time it opens.
+"""
+
+import logging
+import threading
+
+import pybreaker
+import requests
+from django.conf import settings
+from django.db import transaction
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from .provider import Authorization, AuthorizationRequest, ProviderUnavailable
+
+logger = logging.getLogger(__name__)
+
+CIRCUIT_OPEN = "provider.circuit_open"
+_RETRYABLE_STATUS = {502, 503, 504}
+
+
+class RetryableProviderError(Exception):
+    """A failure worth another try: no answer, or a gateway error."""
+
+
+class _EmitOnOpen(pybreaker.CircuitBreakerListener):
+    def state_change(self, cb: pybreaker.CircuitBreaker, old_state, new_state) -> None:
+        if new_state.name != pybreaker.STATE_OPEN:
+            return
+        from transactions.events import enqueue_event
+
+        logger.error("payment provider circuit opened after %s failures", cb.fail_counter)
+        with transaction.atomic():
+            enqueue_event(
+                event_type=CIRCUIT_OPEN,
+                key="provider:http",
+                topic=settings.TOPIC_PROVIDER,
+                data={
+                    "provider": "http",
+                    "failures": max(1, cb.fail_counter),
+                    "reset_seconds": int(cb.reset_timeout),
+                    "last_error": str(getattr(cb, "last_error", ""))[:500],
+                },
+            )
+
+
+_breaker: pybreaker.CircuitBreaker | None = None
+_breaker_lock = threading.Lock()
+
+
+def circuit_breaker() -> pybreaker.CircuitBreaker:
+    """One breaker per process; its state is shared through Redis when REDIS_URL is set."""
+    global _breaker
+    with _breaker_lock:
+        if _breaker is None:
+            storage = None
+            if settings.REDIS_URL:
+                from django_redis import get_redis_connection
+
+                storage = pybreaker.CircuitRedisStorage(
+                    pybreaker.STATE_CLOSED, get_redis_connection("default"), namespace="payproc:provider"
+                )
+            _breaker = pybreaker.CircuitBreaker(
+                fail_max=settings.PROVIDER_CIRCUIT_FAIL_MAX,
+                reset_timeout=settings.PROVIDER_CIRCUIT_RESET_SECONDS,
+                state_storage=storage,
+                listeners=[_EmitOnOpen()],
+                name="payment-provider",
+            )
+        return _breaker
+
+
+def reset_circuit_breaker() -> None:
+    global _breaker
+    with _breaker_lock:
+        if _breaker is not None:
+            _breaker.close()
+        _breaker = None
+
+
+class HttpProvider:
+    name = "http"
+
+    def __init__(self, *, base_url: str, api_key: str) -> None:
+        self._url = base_url.rstrip("/") + "/authorizations"
+        self._session = requests.Session()
+        self._session.headers["Authorization"] = f"Bearer {api_key}"
+
+    def authorize(self, request: AuthorizationRequest) -> Authorization:
+        try:
+            return circuit_breaker().call(self._authorize_with_retries, request)
+        except pybreaker.CircuitBreakerError:
+            raise ProviderUnavailable("provider_circuit_open") from None
+        except requests.Timeout:
+            raise ProviderUnavailable("provider_timeout") from None
+        except (RetryableProviderError, requests.RequestException):
+            raise ProviderUnavailable("provider_unavailable") from None
+
+    def _authorize_with_retries(self, request: AuthorizationRequest) -> Authorization:
+        attempt = retry(
+            retry=retry_if_exception_type((RetryableProviderError, requests.ConnectionError, requests.Timeout)),
+            stop=stop_after_attempt(settings.PROVIDER_RETRIES + 1),
+            wait=wait_exponential_jitter(multiplier=0.05, max=1.0),
+            reraise=True,
+        )(self._post)
+        try:
+            return attempt(request)
+        except Exception as exc:
+            circuit_breaker().last_error = f"{exc.__class__.__name__}: {exc}"
+            raise
+
+    def _post(self, request: AuthorizationRequest) -> Authorization:
+        response = self._session.post(
+            self._url,
+            json={
+                "amount_minor": request.amount_minor,
+                "currency": request.currency,
+                "merchant_id": request.merchant_id,
+                "card": {
+                    "brand": request.card_brand,
+                    "bin": request.card_bin,
+                    "last4": request.card_last4,
+                    "fingerprint": request.card_fingerprint,
+                },
+            },
+            headers={"Idempotency-Key": request.transaction_id},
+            timeout=settings.PROVIDER_TIMEOUT_SECONDS,
+        )
+        if response.status_code in _RETRYABLE_STATUS or response.status_code >= 500:
+            raise RetryableProviderError(f"HTTP {response.status_code}")
+        response.raise_for_status()
+        body = response.json()
+        return Authorization(
+            approved=body["status"] == "approved",
+            decline_reason=body.get("decline_reason", ""),
+            reference=body.get("reference", ""),
+        )

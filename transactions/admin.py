@@ -1,0 +1,92 @@
+"""Admin for merchants, keys and payments. Payments are read-only here: changes go through services."""
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from .api_keys import revoke_api_key
+from .models import ApiKey, Merchant, OutboxEvent, Transaction, TransactionEvent
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    extra = 0
+    can_delete = False
+    fields = ("prefix", "name", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Merchant | None = None) -> bool:
+        return False  # keys are issued with `manage.py create_merchant` / `issue_api_key`, shown once
+
+
+@admin.register(Merchant)
+class MerchantAdmin(admin.ModelAdmin):
+    list_display = ("name", "id", "is_active", "created_at")
+    search_fields = ("name", "id")
+    inlines = (ApiKeyInline,)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "merchant", "name", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    readonly_fields = ("merchant", "prefix", "created_at", "last_used_at", "revoked_at")
+    fields = ("merchant", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    actions = ("revoke",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Revoke selected keys")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        for api_key in queryset:
+            revoke_api_key(api_key=api_key)
+        self.message_user(request, f"Revoked {queryset.count()} key(s).", messages.SUCCESS)
+
+
+class TransactionEventInline(admin.TabularInline):
+    model = TransactionEvent
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "from_status", "to_status", "actor", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Transaction | None = None) -> bool:
+        return False
+
+
+@admin.register(Transaction)
+class TransactionAdmin(admin.ModelAdmin):
+    list_display = ("id", "merchant", "status", "amount", "currency", "card_brand", "card_last4", "created_at")
+    list_filter = ("status", "currency", "card_brand")
+    list_select_related = ("merchant",)
+    search_fields = ("=id", "merchant_reference", "customer_email", "card_last4", "=card_fingerprint")
+    date_hierarchy = "created_at"
+    inlines = (TransactionEventInline,)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Transaction | None = None) -> list[str]:
+        return [field.name for field in self.model._meta.fields] + ["amount", "fraud"]
+
+    @admin.display(description="Fraud decision")
+    def fraud(self, obj: Transaction) -> str:
+        decision = getattr(obj, "fraud_decision", None)
+        if decision is None:
+            return "not scored yet"
+        rules = "; ".join(f"{rule['rule']} (+{rule['score']}): {rule['observed']}" for rule in decision.fired_rules)
+        return f"{decision.outcome}, score {decision.score}" + (f" — {rules}" if rules else "")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Transaction | None = None) -> bool:
+        return False
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    list_display = ("id", "event_type", "topic", "key", "created_at", "published_at")
+    list_filter = ("event_type", "topic")
+    readonly_fields = ("event_id", "topic", "key", "event_type", "envelope", "created_at", "published_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

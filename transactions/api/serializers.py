@@ -1,0 +1,190 @@
+"""Request and response shapes of the payments API. Business rules live in the services."""
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import pycountry
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
+
+from payproc.http.logging import contains_card_number
+from transactions.models import Status, Transaction
+from transactions.services import Customer, PaymentRequest
+
+METADATA_MAX_KEYS = 20
+METADATA_KEY_MAX_LENGTH = 40
+METADATA_VALUE_MAX_LENGTH = 500
+_DECIMAL_STRING = re.compile(r"^\s*\d+(\.\d+)?\s*$")
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, so a typo is an error rather than silently ignored."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {unknown[0]: [ErrorDetail(f"Unknown field {unknown[0]!r}.", code="unknown_field")]}
+                )
+        return super().to_internal_value(data)
+
+
+@extend_schema_field(
+    {"oneOf": [{"type": "string", "pattern": r"^\d+(\.\d+)?$"}, {"type": "number"}], "example": "49.99"}
+)
+class AmountField(serializers.Field):
+    """A positive amount in major units, as a JSON number or a decimal string; never a float."""
+
+    default_error_messages = {"invalid_amount": 'amount must be a decimal number such as 10.50 or "10.50".'}
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if isinstance(data, bool):
+            self.fail("invalid_amount")
+        if isinstance(data, int):
+            return Decimal(data)
+        if isinstance(data, Decimal) and data.is_finite():
+            return data
+        if isinstance(data, str) and _DECIMAL_STRING.match(data):
+            return Decimal(data.strip())
+        self.fail("invalid_amount")
+
+    def to_representation(self, value: Any) -> str:
+        return str(value)
+
+
+def _reject_card_data(value: str, field: str) -> str:
+    if contains_card_number(value):
+        raise serializers.ValidationError(
+            f"{field} looks like it contains a card number; card data belongs only in card_number.",
+            code="card_data_not_allowed",
+        )
+    return value
+
+
+class CustomerIn(StrictSerializer):
+    email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
+    ip = serializers.IPAddressField(required=False, allow_null=True)
+    country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+
+    def validate_country(self, value: str) -> str:
+        if value and pycountry.countries.get(alpha_2=value.upper()) is None:
+            raise serializers.ValidationError("country must be an ISO 3166-1 alpha-2 code.", code="invalid_country")
+        return value.upper()
+
+
+class TransactionIn(StrictSerializer):
+    amount = AmountField(help_text='Major units: 10.50 or "10.50". At most the currency\'s ISO 4217 decimals.')
+    currency = serializers.CharField(min_length=3, max_length=3, help_text="ISO 4217 code, e.g. USD.")
+    card_number = serializers.CharField(max_length=40, trim_whitespace=True, write_only=True)
+    expiry_month = serializers.IntegerField(min_value=1, max_value=12)
+    expiry_year = serializers.IntegerField(min_value=2000, max_value=2100)
+    cvv = serializers.RegexField(
+        r"^\d{3,4}$", write_only=True, error_messages={"invalid": "cvv must be 3 or 4 digits."}
+    )
+    merchant_reference = serializers.CharField(required=False, allow_blank=True, max_length=128)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    customer = CustomerIn(required=False)
+    device_id = serializers.CharField(required=False, allow_blank=True, max_length=128)
+    metadata = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=METADATA_VALUE_MAX_LENGTH),
+        required=False,
+        help_text=f"Up to {METADATA_MAX_KEYS} string keys and values.",
+    )
+    idempotency_key = serializers.CharField(
+        required=False, max_length=255, help_text="Alternative to the Idempotency-Key header."
+    )
+
+    def validate_currency(self, value: str) -> str:
+        return value.upper()
+
+    def validate_description(self, value: str) -> str:
+        return _reject_card_data(value, "description")
+
+    def validate_merchant_reference(self, value: str) -> str:
+        return _reject_card_data(value, "merchant_reference")
+
+    def validate_metadata(self, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > METADATA_MAX_KEYS:
+            raise serializers.ValidationError(
+                f"metadata has more than {METADATA_MAX_KEYS} keys.", code="invalid_metadata"
+            )
+        for key, item in value.items():
+            if not key or len(key) > METADATA_KEY_MAX_LENGTH:
+                raise serializers.ValidationError(
+                    f"metadata keys must have 1 to {METADATA_KEY_MAX_LENGTH} characters.", code="invalid_metadata"
+                )
+            _reject_card_data(f"{key} {item}", "metadata")
+        return value
+
+    def to_payment_request(self) -> PaymentRequest:
+        data = dict(self.validated_data)
+        data.pop("idempotency_key", None)
+        customer = data.pop("customer", None) or {}
+        return PaymentRequest(**data, customer=Customer(**customer))
+
+
+class CardOut(serializers.Serializer):
+    brand = serializers.CharField(source="card_brand")
+    bin = serializers.CharField(source="card_bin")
+    last4 = serializers.CharField(source="card_last4")
+    exp_month = serializers.IntegerField(source="card_exp_month")
+    exp_year = serializers.IntegerField(source="card_exp_year")
+    fingerprint = serializers.CharField(source="card_fingerprint")
+
+
+class CustomerOut(serializers.Serializer):
+    email = serializers.CharField(source="customer_email")
+    ip = serializers.IPAddressField(source="customer_ip", allow_null=True)
+    country = serializers.CharField(source="customer_country")
+
+
+class TransactionOut(serializers.ModelSerializer):
+    object = serializers.SerializerMethodField()
+    amount = serializers.CharField(help_text="Decimal string in major units.")
+    card = CardOut(source="*")
+    customer = CustomerOut(source="*")
+    fraud = serializers.SerializerMethodField(help_text="The anti-fraud decision once the payment is scored.")
+    decline_reason = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(choices=Status.choices)
+
+    class Meta:
+        model = Transaction
+        fields = [
+            "id",
+            "object",
+            "status",
+            "amount",
+            "amount_minor",
+            "currency",
+            "card",
+            "merchant_reference",
+            "description",
+            "customer",
+            "device_id",
+            "metadata",
+            "fraud",
+            "decline_reason",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_object(self, tx: Transaction) -> str:
+        return "transaction"
+
+    def get_fraud(self, tx: Transaction) -> dict | None:
+        decision = getattr(tx, "fraud_decision", None)
+        if decision is None:
+            return None
+        return {
+            "score": decision.score,
+            "decision": decision.outcome,
+            "rules": decision.fired_rules,  # name, type, score and what was observed; never rule parameters
+            "decided_at": decision.decided_at.isoformat().replace("+00:00", "Z"),
+        }
+
+    def get_decline_reason(self, tx: Transaction) -> str | None:
+        return tx.decline_reason or None

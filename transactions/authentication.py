@@ -1,0 +1,49 @@
+"""`Authorization: Bearer sk_…` authentication, with failed attempts rate limited per client IP."""
+
+from django.conf import settings
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.request import Request
+
+from payproc.http.client_ip import client_ip
+
+from .api_keys import find_active_key
+from .models import ApiKey, Merchant
+from .throttling import hit, is_blocked
+
+_LAST_USED_GRANULARITY_SECONDS = 60
+
+
+class ApiKeyAuthentication(BaseAuthentication):
+    """Sets `request.user` to the merchant and `request.auth` to the API key."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[Merchant, ApiKey] | None:
+        header = request.headers.get("Authorization", "")
+        if not header:
+            return None
+        scheme, _, secret = header.partition(" ")
+        ip = client_ip(request._request)
+        wait = is_blocked(rate=settings.RATE_LIMIT_FAILED_AUTH_PER_IP, bucket="failed_auth", identity=ip)
+        if wait is not None:
+            raise exceptions.Throttled(wait=wait, detail="Too many failed authentication attempts.")
+        api_key = find_active_key(secret.strip()) if scheme.lower() == "bearer" and secret.strip() else None
+        if api_key is None:
+            hit(rate=settings.RATE_LIMIT_FAILED_AUTH_PER_IP, bucket="failed_auth", identity=ip)
+            raise exceptions.AuthenticationFailed("The API key is unknown or revoked.")
+        self._touch(api_key)
+        return api_key.merchant, api_key
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'{self.keyword} realm="payproc"'
+
+    @staticmethod
+    def _touch(api_key: ApiKey) -> None:
+        now = timezone.now()
+        if (
+            api_key.last_used_at is None
+            or (now - api_key.last_used_at).total_seconds() > _LAST_USED_GRANULARITY_SECONDS
+        ):
+            ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)

@@ -1,0 +1,23 @@
+"""The transaction resource cache (Redis in production); every status change drops the entry."""
+
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def _key(transaction_id: UUID | str) -> str:
+    return f"payproc:tx:v1:{transaction_id}"
+
+
+def cached_resource(transaction_id: UUID | str) -> dict[str, Any] | None:
+    return cache.get(_key(transaction_id))
+
+
+def store_resource(transaction_id: UUID | str, resource: dict[str, Any]) -> None:
+    cache.set(_key(transaction_id), resource, timeout=settings.TRANSACTION_CACHE_SECONDS)
+
+
+def forget_resource(transaction_id: UUID | str) -> None:
+    cache.delete(_key(transaction_id))

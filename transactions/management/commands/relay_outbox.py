@@ -1,0 +1,46 @@
+import logging
+import signal
+import threading
+from typing import Any
+
+from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from transactions.adapters import close_publishers, get_publisher
+from transactions.outbox import relay_batch
+
+logger = logging.getLogger("payproc.relay")
+
+
+class Command(BaseCommand):
+    help = "Publish outbox events to Kafka until SIGTERM/SIGINT (finishes the batch in hand, then exits)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="Publish what is pending, then exit.")
+
+    def handle(self, *args: Any, once: bool, **options: Any) -> None:
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        publisher = get_publisher()
+        failures = 0
+        logger.info("relay started (kafka=%s)", settings.KAFKA_BOOTSTRAP_SERVERS or "in-process")
+        while not stop.is_set():
+            try:
+                published = relay_batch(publisher=publisher)
+            except Exception as exc:  # noqa: BLE001 - any failure: back off and try again
+                failures += 1
+                delay = get_exponential_backoff_interval(factor=1, retries=failures, maximum=30, full_jitter=True)
+                logger.warning("relay could not publish (%s); retrying in %ss", exc, delay)
+                stop.wait(max(delay, 0.2))
+                continue
+            if failures:
+                logger.info("relay publishing again after %d failed attempts", failures)
+            failures = 0
+            if published == 0:
+                if once:
+                    break
+                stop.wait(settings.OUTBOX_POLL_INTERVAL_SECONDS)
+        close_publishers()
+        logger.info("relay stopped")

@@ -1,0 +1,177 @@
+"""Merchants, their API keys, payments, their history and the outbox of events."""
+
+import uuid
+from typing import ClassVar
+
+from django.db import models
+from django.db.models import Q
+
+from .money import format_minor
+
+
+class Merchant(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ApiKey(models.Model):
+    """A merchant's secret key. Only its SHA-256 is stored; the prefix lets people tell keys apart."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=24, help_text="The visible start of the key, e.g. sk_test_AbCd.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.merchant})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class Status(models.TextChoices):
+    PENDING = "pending"
+    REVIEW = "review"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+
+
+class Transaction(models.Model):
+    """A card payment. Card data is kept only as BIN, last 4, brand, expiry and an HMAC fingerprint."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="transactions")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    amount_minor = models.BigIntegerField(help_text="Amount in the currency's ISO 4217 minor units.")
+    currency = models.CharField(max_length=3)
+    card_brand = models.CharField(max_length=20)
+    card_bin = models.CharField(max_length=6)
+    card_last4 = models.CharField(max_length=4)
+    card_exp_month = models.PositiveSmallIntegerField()
+    card_exp_year = models.PositiveSmallIntegerField()
+    card_fingerprint = models.CharField(max_length=64, db_index=True)
+    merchant_reference = models.CharField(max_length=128, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    customer_email = models.EmailField(blank=True)
+    customer_ip = models.GenericIPAddressField(null=True, blank=True)
+    customer_country = models.CharField(max_length=2, blank=True)
+    device_id = models.CharField(max_length=128, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    decline_reason = models.CharField(max_length=64, blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Bumped on every status change.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["-created_at", "-id"]
+        permissions: ClassVar = [("review_transaction", "Can approve or decline payments in review")]
+        indexes: ClassVar = [
+            models.Index(fields=["merchant", "-created_at"], name="tx_merchant_created"),
+            models.Index(fields=["merchant", "status", "-created_at"], name="tx_merchant_status_created"),
+        ]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="tx_amount_positive"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="tx_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.amount} {self.currency} {self.status}"
+
+    @property
+    def amount(self) -> str:
+        """The amount as a decimal string in major units, e.g. "10.50"."""
+        return format_minor(self.amount_minor, self.currency)
+
+
+class TransactionEvent(models.Model):
+    """One row per status change: the payment's full history, who did it and why."""
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Status.choices)
+    actor = models.CharField(max_length=150, help_text='Who caused it: "api", "antifraud", "user:<name>"…')
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class OutboxEvent(models.Model):
+    """An event written in the same database transaction as the change it describes; a relay publishes it."""
+
+    event_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    topic = models.CharField(max_length=200)
+    key = models.CharField(max_length=200, help_text="Partition key: events with one key stay in order.")
+    event_type = models.CharField(max_length=100)
+    envelope = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["id"]
+        indexes: ClassVar = [
+            models.Index(fields=["id"], condition=Q(published_at__isnull=True), name="outbox_unpublished"),
+            models.Index(fields=["key", "id"], condition=Q(published_at__isnull=True), name="outbox_unpublished_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.key}"
+
+
+class IdempotencyRecord(models.Model):
+    """A merchant's Idempotency-Key: claimed while the request runs, then holding its response."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE)
+    key = models.CharField(max_length=255)
+    request_fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["merchant", "key"], name="idempotency_key_per_merchant"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({'completed' if self.is_completed else 'in flight'})"
+
+    @property
+    def is_completed(self) -> bool:
+        return self.completed_at is not None
+
+
+class ProcessedEvent(models.Model):
+    """Proof that a handler applied an event: redeliveries of it become no-ops."""
+
+    event_id = models.UUIDField()
+    handler = models.CharField(max_length=100)
+    processed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["event_id", "handler"], name="processed_event_once_per_handler"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.handler}: {self.event_id}"

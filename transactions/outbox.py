@@ -1,0 +1,90 @@
+"""The outbox relay: publish unsent events in order per key, then mark them sent.
+
+Each batch takes only the oldest unsent event of each key, with `FOR UPDATE SKIP LOCKED`, so
+several relays can run at once: they never take the same row, and a key's next event becomes
+eligible only after the one before it was published.
+"""
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, Min, OuterRef
+from django.utils import timezone
+
+from .adapters import get_publisher
+from .adapters.ports import EventPublisher, OutboundEvent
+from .models import OutboxEvent
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Backlog:
+    unsent: int
+    oldest_created_at: datetime | None
+
+    @property
+    def oldest_age_seconds(self) -> float:
+        if self.oldest_created_at is None:
+            return 0.0
+        return max(0.0, (timezone.now() - self.oldest_created_at).total_seconds())
+
+
+def outbox_backlog() -> Backlog:
+    stats = OutboxEvent.objects.filter(published_at__isnull=True).aggregate(oldest=Min("created_at"))
+    unsent = OutboxEvent.objects.filter(published_at__isnull=True).count()
+    return Backlog(unsent=unsent, oldest_created_at=stats["oldest"])
+
+
+def relay_batch(*, publisher: EventPublisher | None = None, batch_size: int | None = None) -> int:
+    """Publish one batch; return how many events were published (0: nothing eligible)."""
+    publisher = publisher or get_publisher()
+    earlier_unsent = OutboxEvent.objects.filter(key=OuterRef("key"), published_at__isnull=True, id__lt=OuterRef("id"))
+    with transaction.atomic():
+        rows = list(
+            OutboxEvent.objects.select_for_update(skip_locked=True)
+            .filter(published_at__isnull=True)
+            .exclude(Exists(earlier_unsent))
+            .order_by("id")[: batch_size or settings.OUTBOX_BATCH_SIZE]
+        )
+        if not rows:
+            return 0
+        publisher.publish([OutboundEvent(topic=row.topic, key=row.key, envelope=row.envelope) for row in rows])
+        OutboxEvent.objects.filter(pk__in=[row.pk for row in rows]).update(published_at=timezone.now())
+    return len(rows)
+
+
+def relay_pending(*, publisher: EventPublisher | None = None, max_batches: int = 1000) -> int:
+    """Publish until nothing is eligible (bounded, so a beat task always ends)."""
+    total = 0
+    for _ in range(max_batches):
+        published = relay_batch(publisher=publisher)
+        if not published:
+            break
+        total += published
+    return total
+
+
+_inline = threading.local()
+
+
+def relay_inline() -> None:
+    """Embedded default: relay right after the commit that wrote the event, in this thread.
+
+    Handlers run here too and may write events of their own; those are picked up by the loop
+    that is already running rather than by a nested one.
+    """
+    if getattr(_inline, "active", False):
+        return
+    _inline.active = True
+    try:
+        relay_pending()
+    except Exception:
+        # The events stay in the outbox; the next commit or the beat task publishes them.
+        logger.exception("inline relay failed")
+    finally:
+        _inline.active = False

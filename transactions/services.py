@@ -1,0 +1,120 @@
+"""Services that change payments. Each writes its history and outbox rows in the same DB transaction."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+
+from . import cache, events
+from .cards import check_cvv, check_not_expired, detect_brand, normalise_pan, summarise_card
+from .errors import AmountInvalid, AmountTooLarge
+from .models import Merchant, Status, Transaction, TransactionEvent
+from .money import to_minor
+from .state import check_transition
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    email: str = ""
+    ip: str | None = None
+    country: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRequest:
+    """A validated payment request. `card_number` and `cvv` live only as long as this object."""
+
+    amount: Decimal
+    currency: str
+    card_number: str = field(repr=False)
+    expiry_month: int
+    expiry_year: int
+    cvv: str = field(repr=False)
+    merchant_reference: str = ""
+    description: str = ""
+    customer: Customer = Customer()
+    device_id: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+def amount_in_minor_units(*, amount: Decimal, currency: str) -> int:
+    """Validate an amount for its currency and return it in minor units."""
+    if amount <= 0:
+        raise AmountInvalid("amount must be greater than zero.", param="amount")
+    amount_minor = to_minor(amount, currency)
+    if amount_minor > settings.PAYMENT_MAX_AMOUNT_MINOR:
+        raise AmountTooLarge(
+            f"amount exceeds the maximum of {settings.PAYMENT_MAX_AMOUNT_MINOR} minor units.", param="amount"
+        )
+    return amount_minor
+
+
+def create_transaction(*, merchant: Merchant, payment: PaymentRequest) -> Transaction:
+    """Store a payment as `pending` and its `created` event, atomically."""
+    amount_minor = amount_in_minor_units(amount=payment.amount, currency=payment.currency)
+    pan = normalise_pan(payment.card_number)
+    check_cvv(payment.cvv, brand=detect_brand(pan))
+    check_not_expired(payment.expiry_month, payment.expiry_year)
+    card = summarise_card(pan=pan, exp_month=payment.expiry_month, exp_year=payment.expiry_year)
+    with transaction.atomic():
+        tx = Transaction.objects.create(
+            merchant=merchant,
+            status=Status.PENDING,
+            amount_minor=amount_minor,
+            currency=payment.currency,
+            card_brand=card.brand,
+            card_bin=card.bin,
+            card_last4=card.last4,
+            card_exp_month=card.exp_month,
+            card_exp_year=card.exp_year,
+            card_fingerprint=card.fingerprint,
+            merchant_reference=payment.merchant_reference,
+            description=payment.description,
+            customer_email=payment.customer.email,
+            customer_ip=payment.customer.ip,
+            customer_country=payment.customer.country,
+            device_id=payment.device_id,
+            metadata=payment.metadata,
+        )
+        TransactionEvent.objects.create(
+            transaction=tx, from_status="", to_status=Status.PENDING, actor="api", reason="payment accepted"
+        )
+        events.enqueue_event(
+            event_type=events.TRANSACTION_CREATED,
+            key=str(tx.id),
+            data=events.transaction_data(tx),
+            topic=settings.TOPIC_TRANSACTIONS,
+        )
+    return tx
+
+
+def transition_transaction(
+    *, transaction_id: UUID, to: str, actor: str, reason: str = "", decline_reason: str = ""
+) -> Transaction:
+    """The one way a payment changes status: lock, check the state machine, record history and event."""
+    with transaction.atomic():
+        tx = Transaction.objects.select_for_update().get(pk=transaction_id)
+        from_status = tx.status
+        check_transition(from_status, to)
+        tx.status = to
+        tx.version += 1
+        if decline_reason:
+            tx.decline_reason = decline_reason
+        tx.save(update_fields=["status", "version", "decline_reason", "updated_at"])
+        TransactionEvent.objects.create(
+            transaction=tx, from_status=from_status, to_status=to, actor=actor, reason=reason
+        )
+        data = events.transaction_data(tx) | {
+            "from_status": from_status,
+            "version": tx.version,
+            "actor": actor,
+            "reason": reason,
+            "decline_reason": tx.decline_reason,
+        }
+        events.enqueue_event(
+            event_type=events.TRANSACTION_STATUS_CHANGED, key=str(tx.id), data=data, topic=settings.TOPIC_TRANSACTIONS
+        )
+        transaction.on_commit(lambda: cache.forget_resource(tx.id))
+    return tx

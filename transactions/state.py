@@ -1,0 +1,20 @@
+"""The payment state machine: every allowed status change, declared once, as data."""
+
+from .errors import IllegalTransition
+from .models import Status
+
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.PENDING: frozenset({Status.REVIEW, Status.APPROVED, Status.DECLINED, Status.FAILED}),
+    Status.REVIEW: frozenset({Status.APPROVED, Status.DECLINED, Status.FAILED}),
+    Status.APPROVED: frozenset({Status.REFUNDED}),
+    Status.DECLINED: frozenset(),
+    Status.FAILED: frozenset(),
+    Status.REFUNDED: frozenset(),
+}
+
+FINAL_STATUSES = frozenset(status for status, targets in ALLOWED_TRANSITIONS.items() if not targets)
+
+
+def check_transition(from_status: str, to_status: str) -> None:
+    if to_status not in ALLOWED_TRANSITIONS.get(from_status, frozenset()):
+        raise IllegalTransition(f"A {from_status} payment cannot become {to_status}.", param="status")
