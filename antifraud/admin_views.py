@@ -15,8 +15,12 @@ from .api.views import render
 from .selectors import review_queue
 
 RANGES = {"24h": (timedelta(days=1), "hour"), "7d": (timedelta(days=7), "day"), "1h": (timedelta(hours=1), "minute")}
-AGE_BUCKETS = ((timedelta(hours=1), "< 1 h"), (timedelta(hours=4), "1–4 h"), (timedelta(days=1), "4–24 h"),
-               (None, "> 1 day"))
+AGE_BUCKETS = (
+    (timedelta(hours=1), "< 1 h"),
+    (timedelta(hours=4), "1–4 h"),
+    (timedelta(days=1), "4–24 h"),
+    (None, "> 1 day"),
+)
 
 
 def review_queue_age() -> list[dict[str, object]]:
@@ -38,8 +42,17 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
     end = timezone.now()
     query = SummaryQuery(merchant_id=merchant_id, start=end - span, end=end, bucket=bucket)
     data = render(get_analytics().summary(query), query) | {"queue_age": review_queue_age()}
-    return TemplateResponse(request, "admin/antifraud/analytics.html", {
-        "title": "Analytics", "data": data, "range": window, "ranges": list(RANGES),
-        "merchants": Merchant.objects.order_by("name"), "merchant_id": merchant_id or "",
-        "site_header": "payproc back-office", "has_permission": True,
-    })
+    return TemplateResponse(
+        request,
+        "admin/antifraud/analytics.html",
+        {
+            "title": "Analytics",
+            "data": data,
+            "range": window,
+            "ranges": list(RANGES),
+            "merchants": Merchant.objects.order_by("name"),
+            "merchant_id": merchant_id or "",
+            "site_header": "payproc back-office",
+            "has_permission": True,
+        },
+    )
