@@ -11,6 +11,7 @@ from transactions.sandbox_http import sandbox_authorize
 
 urlpatterns = [
     path("", include("transactions.api.urls")),
+    path("", include("alerts.api.urls")),
     path("analytics/summary", AnalyticsSummaryView.as_view(), name="analytics-summary"),
     path("health", HealthView.as_view(), name="health"),
     path("ready", ReadyView.as_view(), name="ready"),

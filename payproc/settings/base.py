@@ -219,6 +219,7 @@ EVENT_HANDLER_BACKOFF_MAX_SECONDS = env.int("EVENT_HANDLER_BACKOFF_MAX_SECONDS",
 FRAUD_REVIEW_AT = env.int("FRAUD_REVIEW_AT", default=50)
 FRAUD_DECLINE_AT = env.int("FRAUD_DECLINE_AT", default=80)
 FRAUD_RULES_FILE = env.str("FRAUD_RULES_FILE", default=str(BASE_DIR / "config" / "antifraud_rules.yaml"))
+ALERT_RULES_FILE = env.str("ALERT_RULES_FILE", default=str(BASE_DIR / "config" / "alert_rules.yaml"))
 BIN_COUNTRIES_FILE = env.str("BIN_COUNTRIES_FILE", default=str(BASE_DIR / "config" / "bin_countries.csv"))
 
 # --- Analytics ------------------------------------------------------------------------------
@@ -248,7 +249,28 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox-safety-net": {"task": "transactions.tasks.relay_outbox", "schedule": 30.0},
     "purge-idempotency-keys": {"task": "transactions.tasks.purge_idempotency_keys", "schedule": 3600.0},
+    "escalate-incidents": {"task": "alerts.tasks.escalate_incidents", "schedule": 30.0},
+    "resolve-quiet-incidents": {"task": "alerts.tasks.resolve_quiet_incidents", "schedule": 60.0},
+    "deliver-notifications": {"task": "alerts.tasks.deliver_notifications", "schedule": 15.0},
+    "check-outbox-backlog": {"task": "alerts.tasks.check_outbox_backlog", "schedule": 60.0},
 }
+
+# --- Alerts -----------------------------------------------------------------------------------
+# Links in alert messages point here (the admin as operators reach it).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8080")
+# Without a bot token, notifications are printed by the console notifier (embedded default).
+TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
+TELEGRAM_API_BASE_URL = env.str("TELEGRAM_API_BASE_URL", default="https://api.telegram.org/bot")
+# Telegram sends it in X-Telegram-Bot-Api-Secret-Token with every webhook call (setWebhook secret_token).
+TELEGRAM_WEBHOOK_SECRET = env.str("TELEGRAM_WEBHOOK_SECRET", default="")
+TELEGRAM_TIMEOUT_SECONDS = env.float("TELEGRAM_TIMEOUT_SECONDS", default=10.0)
+# Chats notified by rules that have no escalation policy.
+ALERTS_DEFAULT_CHAT_IDS = env.list("ALERTS_DEFAULT_CHAT_IDS", default=[])
+ALERTMANAGER_WEBHOOK_TOKEN = env.str("ALERTMANAGER_WEBHOOK_TOKEN", default="")
+ALERTS_SEND_BACKOFF_SECONDS = env.int("ALERTS_SEND_BACKOFF_SECONDS", default=5)
+ALERTS_SEND_BACKOFF_MAX_SECONDS = env.int("ALERTS_SEND_BACKOFF_MAX_SECONDS", default=600)
+# A send that crashed mid-way is retried after this long.
+ALERTS_SEND_CLAIM_SECONDS = env.int("ALERTS_SEND_CLAIM_SECONDS", default=120)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
@@ -280,5 +302,8 @@ LOGGING = {
         "kafka": {"level": "WARNING"},
         # Celery logs every task's arguments (event payloads with customer data) at INFO.
         "celery.app.trace": {"level": "WARNING"},
+        # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }

@@ -56,6 +56,7 @@ def test_embedded_default_runs_handlers_in_process_once(settings, handler_calls,
         "tests.counter",
         "antifraud.score",
         "payments.authorize",
+        "alerts.evaluate",
     }
     assert outbox_backlog().unsent == 0
     assert relay_pending() == 0

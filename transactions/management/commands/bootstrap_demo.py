@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from alerts.models import AlertRule
 from antifraud.models import FraudRule
 from transactions.api_keys import create_merchant, issue_api_key
 from transactions.models import Merchant
@@ -23,6 +24,8 @@ class Command(BaseCommand):
             issued = issue_api_key(merchant=merchant, name="make run", mode="test")
         if not FraudRule.objects.exists():
             call_command("load_fraud_rules", stdout=self.stdout)
+        if not AlertRule.objects.exists():
+            call_command("load_alert_rules", stdout=self.stdout)
         password = secrets.token_urlsafe(12)
         user, _ = get_user_model().objects.get_or_create(
             username=DEMO_ADMIN, defaults={"is_staff": True, "is_superuser": True}

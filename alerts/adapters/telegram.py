@@ -1,0 +1,77 @@
+"""Telegram through python-telegram-bot; its async calls run to completion inside our sync workers.
+
+The Bot API base URL is a setting, so a self-hosted Bot API server (or the tests' stand-in) can be used.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from .ports import Button, DeliveryError
+
+T = TypeVar("T")
+
+
+def _keyboard(buttons: list[Button]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in buttons]])
+
+
+class TelegramNotifier:
+    def __init__(self, *, token: str, base_url: str, timeout_seconds: float) -> None:
+        self._token = token
+        self._base_url = base_url
+        self._timeout = timeout_seconds
+
+    def _call(self, action: Callable[[Bot], Awaitable[T]]) -> T:
+        async def run() -> T:
+            # A client per call: Celery workers are sync, and an httpx client is bound to its event loop.
+            request = HTTPXRequest(
+                connect_timeout=self._timeout, read_timeout=self._timeout, write_timeout=self._timeout
+            )
+            await request.initialize()
+            try:
+                return await action(Bot(self._token, base_url=self._base_url, request=request))
+            finally:
+                await request.shutdown()
+
+        try:
+            return asyncio.run(run())
+        except RetryAfter as exc:
+            retry_after = exc.retry_after
+            seconds = retry_after if isinstance(retry_after, int | float) else retry_after.total_seconds()
+            raise DeliveryError(f"Telegram rate limit: {exc}", retry_after=float(seconds)) from exc
+        except (BadRequest, Forbidden, InvalidToken) as exc:
+            raise DeliveryError(f"Telegram refused: {exc}", permanent=True) from exc
+        except TelegramError as exc:  # NetworkError, TimedOut, 5xx
+            raise DeliveryError(f"Telegram unreachable: {exc}") from exc
+
+    def send(self, *, chat_id: str, text: str, buttons: list[Button]) -> int | None:
+        async def action(bot: Bot) -> int:
+            message = await bot.send_message(chat_id=chat_id, text=text, reply_markup=_keyboard(buttons))
+            return message.message_id
+
+        return self._call(action)
+
+    def edit(self, *, chat_id: str, message_id: int, text: str, buttons: list[Button]) -> None:
+        async def action(bot: Bot) -> None:
+            try:
+                await bot.edit_message_text(
+                    chat_id=chat_id, message_id=message_id, text=text, reply_markup=_keyboard(buttons)
+                )
+            except BadRequest as exc:
+                if "not modified" not in str(exc).lower():  # a retried edit that already went through
+                    raise
+
+        self._call(action)
+
+    def answer_callback(self, *, callback_query_id: str, text: str) -> None:
+        async def action(bot: Bot) -> None:
+            await bot.answer_callback_query(callback_query_id=callback_query_id, text=text)
+
+        self._call(action)

@@ -1,0 +1,50 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from transactions.api import docs
+
+from ..alertmanager import receive
+from ..telegram_updates import handle_update
+from .authentication import AlertmanagerToken, TelegramSecretToken
+from .serializers import AlertmanagerWebhook
+
+
+class AlertmanagerWebhookView(APIView):
+    """Prometheus alerts in: each firing alert opens or updates an incident; resolved ones resolve it."""
+
+    authentication_classes: list = []
+    permission_classes = [AlertmanagerToken]
+    throttle_classes: list = []
+
+    @extend_schema(
+        operation_id="alertmanager_webhook",
+        request=AlertmanagerWebhook,
+        responses={200: dict, **docs.errors(400, 401, 403)},
+        tags=["alerts"],
+        summary="Alertmanager webhook receiver (bearer token)",
+    )
+    def post(self, request: Request) -> Response:
+        payload = AlertmanagerWebhook(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return Response(receive(payload.validated_data))
+
+
+class TelegramWebhookView(APIView):
+    """Telegram updates in (setWebhook with secret_token): the Acknowledge / Resolve buttons."""
+
+    authentication_classes: list = []
+    permission_classes = [TelegramSecretToken]
+    throttle_classes: list = []
+
+    @extend_schema(
+        operation_id="telegram_webhook",
+        request=dict,
+        responses={200: dict, **docs.errors(400, 401, 403)},
+        tags=["alerts"],
+        summary="Telegram webhook (X-Telegram-Bot-Api-Secret-Token)",
+    )
+    def post(self, request: Request) -> Response:
+        outcome = handle_update(request.data if isinstance(request.data, dict) else {})
+        return Response({"ok": True, "acted": bool(outcome and outcome.acted)})

@@ -1,0 +1,84 @@
+"""Alert rules and escalation policies as YAML (config/alert_rules.yaml): load into the database, export back."""
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db import transaction
+
+from .matching import check_conditions, check_template
+from .models import AlertRule, EscalationLevel, EscalationPolicy
+
+RULE_FIELDS = (
+    "description",
+    "conditions",
+    "threshold",
+    "window_seconds",
+    "severity",
+    "group_by",
+    "repeat_interval_seconds",
+    "resolve_after_seconds",
+    "enabled",
+)
+
+
+def load_alert_rules(path: str | Path) -> tuple[int, int]:
+    """Create or update the policies and rules named in the file; others are left alone. Returns the counts."""
+    document = yaml.safe_load(Path(path).read_text()) or {}
+    with transaction.atomic():
+        policies = document.get("escalation_policies", [])
+        for item in policies:
+            policy, _ = EscalationPolicy.objects.update_or_create(
+                name=item["name"], defaults={"description": item.get("description", "")}
+            )
+            policy.levels.all().delete()
+            EscalationLevel.objects.bulk_create(
+                EscalationLevel(
+                    policy=policy,
+                    position=position,
+                    delay_seconds=level.get("delay_seconds", 0),
+                    targets=[str(target) for target in level.get("targets", [])],
+                )
+                for position, level in enumerate(item.get("levels", []))
+            )
+        rules = document.get("rules", [])
+        for item in rules:
+            check_conditions(item.get("conditions", []))
+            check_template(item["summary"])
+            check_template(item.get("group_by", ""))
+            policy_name = item.get("escalation_policy")
+            AlertRule.objects.update_or_create(
+                name=item["name"],
+                defaults={
+                    "event_type": item["event_type"],
+                    "summary": item["summary"],
+                    "escalation_policy": EscalationPolicy.objects.get(name=policy_name) if policy_name else None,
+                    **{name: item[name] for name in RULE_FIELDS if name in item},
+                },
+            )
+    return len(policies), len(rules)
+
+
+def export_alert_rules() -> str:
+    policies = [
+        {
+            "name": policy.name,
+            **({"description": policy.description} if policy.description else {}),
+            "levels": [
+                {"delay_seconds": level.delay_seconds, "targets": level.targets}
+                for level in policy.levels.order_by("position")
+            ],
+        }
+        for policy in EscalationPolicy.objects.order_by("name")
+    ]
+    rules: list[dict[str, Any]] = []
+    for rule in AlertRule.objects.select_related("escalation_policy").order_by("name"):
+        item: dict[str, Any] = {"name": rule.name, "event_type": rule.event_type, "summary": rule.summary}
+        for name in RULE_FIELDS:
+            value = getattr(rule, name)
+            if value not in (None, "", []):
+                item[name] = value
+        if rule.escalation_policy:
+            item["escalation_policy"] = rule.escalation_policy.name
+        rules.append(item)
+    return yaml.safe_dump({"escalation_policies": policies, "rules": rules}, sort_keys=False, allow_unicode=True)

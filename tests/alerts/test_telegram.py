@@ -1,0 +1,159 @@
+"""Telegram through python-telegram-bot against the Bot API stand-in: messages, buttons, retries."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone
+
+from alerts.delivery import deliver_due_notifications
+from alerts.evaluation import evaluate_event
+from alerts.models import Incident, Notification
+from alerts.services import escalate_due_incidents
+
+from .conftest import BOT_TOKEN, WEBHOOK_SECRET
+from .helpers import decision_event
+
+
+@pytest.fixture
+def incident(fraud_spike_rule, bot_api):
+    for _ in range(6):
+        evaluate_event(decision_event(score=97))
+    return Incident.objects.get()
+
+
+def press(button: str, incident: Incident, *, user_id: int = 555, secret: str = WEBHOOK_SECRET):
+    update = {
+        "update_id": 1,
+        "callback_query": {
+            "id": "cbq-1",
+            "from": {"id": user_id, "is_bot": False, "first_name": "Olga"},
+            "chat_instance": "1",
+            "data": f"{button}:{incident.pk}",
+        },
+    }
+    return Client().post(
+        "/alerts/telegram", update, content_type="application/json", headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+    )
+
+
+def test_an_incident_is_one_message_with_its_buttons(incident, bot_api):
+    assert deliver_due_notifications() == 1
+
+    [message] = bot_api.sent("sendMessage")
+    assert message["chat_id"] == "1001"
+    assert "CRITICAL" in message["text"] and "Fraud spike at merchant" in message["text"]
+    assert f"/admin/alerts/incident/{incident.pk}/change/" in message["text"]
+    assert "/admin/transactions/transaction/" in message["text"]
+    buttons = [b["callback_data"] for b in message["reply_markup"]["inline_keyboard"][0]]
+    assert buttons == [f"ack:{incident.pk}", f"resolve:{incident.pk}"]
+    assert bot_api.calls[0].token == BOT_TOKEN
+    assert Notification.objects.get().status == "sent"
+
+
+@pytest.mark.parametrize("failure", [{"mode": "status500"}, {"mode": "stall", "seconds": 1.5}])
+def test_failed_sends_are_retried_with_backoff_until_the_message_arrives_once(incident, bot_api, failure):
+    bot_api.fail_next(2, **failure)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert deliver_due_notifications() == 0
+        notification = Notification.objects.get()
+        assert (notification.status, notification.attempts) == ("pending", 1)
+        assert notification.next_attempt_at > timezone.now() and notification.last_error
+        assert deliver_due_notifications() == 0  # not due yet: backing off
+
+        clock.shift(timedelta(seconds=30))
+        assert deliver_due_notifications() == 0
+        clock.shift(timedelta(minutes=5))
+        assert deliver_due_notifications() == 1
+    assert len(bot_api.sent("sendMessage")) == 1
+    assert Notification.objects.get().attempts == 3
+
+
+def test_a_refused_message_is_kept_as_failed(incident, bot_api):
+    bot_api.fail_next(1, mode="status400")
+    deliver_due_notifications()
+
+    notification = Notification.objects.get()
+    assert notification.status == "failed" and "chat not found" in notification.last_error.lower()
+
+
+def test_telegram_down_does_not_block_event_processing(fraud_spike_rule, bot_api):
+    bot_api.fail_next(100)
+    for _ in range(6):
+        evaluate_event(decision_event(score=97))
+    deliver_due_notifications()
+
+    assert Incident.objects.get().match_count == 3
+    assert Notification.objects.get().status == "pending"
+
+
+def test_acknowledge_button_acts_as_the_linked_user_and_stops_escalation(incident, bot_api, on_call_user):
+    deliver_due_notifications()
+
+    response = press("ack", incident)
+
+    assert response.status_code == 200 and response.json()["acted"] is True
+    incident.refresh_from_db()
+    assert (incident.state, incident.acknowledged_by) == ("acknowledged", "olga")
+    assert bot_api.sent("answerCallbackQuery")[0]["text"] == "Acknowledged as olga."
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        assert escalate_due_incidents() == 0
+    assert deliver_due_notifications() == 1  # the edit of the first message
+    [edit] = bot_api.sent("editMessageText")
+    assert edit["message_id"] == str(bot_api.sent("sendMessage")[0]["_message_id"])
+    assert "Acknowledged by olga" in edit["text"]
+    assert [b["callback_data"] for b in edit["reply_markup"]["inline_keyboard"][0]] == [f"resolve:{incident.pk}"]
+
+
+def test_resolve_button_resolves(incident, bot_api, on_call_user):
+    assert press("resolve", incident).json()["acted"] is True
+    incident.refresh_from_db()
+    assert (incident.state, incident.resolved_by) == ("resolved", "olga")
+
+
+def test_unknown_telegram_users_are_refused(incident, bot_api, on_call_user):
+    response = press("ack", incident, user_id=999)
+
+    assert response.status_code == 200 and response.json()["acted"] is False
+    incident.refresh_from_db()
+    assert incident.state == "firing"
+    assert "not linked" in bot_api.sent("answerCallbackQuery")[0]["text"]
+
+
+def test_a_linked_user_without_the_permission_is_refused(incident, bot_api, on_call_user):
+    on_call_user.groups.clear()
+
+    assert press("ack", incident).json()["acted"] is False
+    incident.refresh_from_db()
+    assert incident.state == "firing"
+
+
+def test_a_second_press_says_who_acted_first(incident, bot_api, on_call_user):
+    press("ack", incident)
+    assert press("ack", incident).json()["acted"] is False
+    assert bot_api.sent("answerCallbackQuery")[1]["text"] == "Nothing done: already acknowledged by olga."
+
+
+def test_webhook_without_the_secret_token_is_rejected(incident, bot_api, on_call_user):
+    response = press("ack", incident, secret="guess")
+
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_webhook_secret"
+    incident.refresh_from_db()
+    assert incident.state == "firing"
+
+
+def test_webhook_is_closed_when_no_secret_is_configured(incident, bot_api, on_call_user, settings):
+    settings.TELEGRAM_WEBHOOK_SECRET = ""
+    response = press("ack", incident, secret="")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "webhook_not_configured"
+
+
+def test_without_a_bot_token_the_console_notifier_prints_the_message(fraud_spike_rule, caplog):
+    for _ in range(4):
+        evaluate_event(decision_event(score=97))
+    with caplog.at_level("WARNING", logger="payproc.alerts"):
+        assert deliver_due_notifications() == 1
+    assert "Fraud spike at merchant" in caplog.text
