@@ -29,7 +29,9 @@ var:
 run: $(VENV)/.installed-dev var
 	DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) manage.py migrate --noinput
 	DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) manage.py bootstrap_demo
-	DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) manage.py runserver 127.0.0.1:8080
+	DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) manage.py run_periodic & periodic=$$!; \
+		trap 'kill $$periodic 2>/dev/null' EXIT INT TERM; \
+		DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) manage.py runserver 127.0.0.1:8080
 
 ## test: install, make sure PostgreSQL and Redis are up, run the whole suite
 test: $(VENV)/.installed-dev var

@@ -7,7 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
+from alerts.models import Incident
 from transactions.api_keys import create_merchant
 from transactions.models import Transaction
 
@@ -37,19 +39,22 @@ def _documents(output: str) -> list[dict]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_readme_curl_examples_work_as_written(live_server):
+def test_readme_curl_examples_work_as_written(live_server, settings):
     assert shutil.which("curl"), "curl is needed to run the README examples"
+    settings.ALERTMANAGER_WEBHOOK_TOKEN = "readme-token"
+    call_command("load_alert_rules")
     _, issued = create_merchant(name="README merchant")
     blocks = api_example_blocks()
     assert len(blocks) >= 5
     script = f"\necho {BLOCK_SEPARATOR}\n".join(blocks).replace("http://127.0.0.1:8080", live_server.url)
     script = script.replace("export API_KEY=sk_test_replace_me", f"export API_KEY={issued.secret}")
 
+    script = "export ALERTMANAGER_WEBHOOK_TOKEN=readme-token\n" + script
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120)
 
     assert result.returncode == 0, result.stderr
     outputs = [_documents(chunk) for chunk in result.stdout.split(BLOCK_SEPARATOR)]
-    _, created, fetched, listed, error, health, analytics = outputs
+    _, created, fetched, listed, error, health, analytics, alertmanager = outputs
     assert created[0]["status"] == "pending" and created[0]["amount"] == "49.99"
     assert fetched[0]["id"] == created[0]["id"]  # the idempotent retry returned the same payment
     assert [t["id"] for t in listed[0]["results"]] == [created[0]["id"]]
@@ -57,4 +62,6 @@ def test_readme_curl_examples_work_as_written(live_server):
     assert health[0] == {"status": "ok"}
     assert health[1]["status"] == "ok"
     assert analytics[0]["payments"] == 1 and analytics[0]["bucket"] == "hour"
+    assert alertmanager[0] == {"fired": 1, "resolved": 0}
+    assert Incident.objects.get().summary == "OutboxBacklog: outbox backing up"
     assert Transaction.objects.count() == 1
