@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test bench lint format services-up services-down clean web relay consumer worker beat analytics
+.PHONY: embedded-optional run test bench bench-fraud lint format services-up services-down clean web relay consumer worker beat analytics
 
 # The full local stack (`make services-up` first): PostgreSQL, Redis, Kafka, a Celery worker and beat.
 STACK_ENV ?= DJANGO_SETTINGS_MODULE=payproc.settings.local \
@@ -25,8 +25,16 @@ $(VENV)/.installed-%: requirements/%.txt requirements/base.txt
 var:
 	mkdir -p var
 
+# chDB for the embedded analytics; `make run` carries on without it (and says so), `make test` needs it.
+$(VENV)/.embedded: requirements/embedded.txt | $(VENV)/.installed-dev
+	$(PIP) install --quiet -r requirements/embedded.txt && touch $@
+
+embedded-optional: $(VENV)/.installed-dev
+	@$(MAKE) --no-print-directory $(VENV)/.embedded \
+		|| echo "chDB could not be installed: analytics will be computed from the main database."
+
 ## run: SQLite, in-memory cache and events; API, admin and Swagger UI on http://127.0.0.1:8080
-run: $(VENV)/.installed-dev var
+run: $(VENV)/.installed-dev var embedded-optional
 	DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) manage.py migrate --noinput
 	DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) manage.py bootstrap_demo
 	DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) manage.py run_periodic & periodic=$$!; \
@@ -34,7 +42,7 @@ run: $(VENV)/.installed-dev var
 		DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) manage.py runserver 127.0.0.1:8080
 
 ## test: install, make sure PostgreSQL and Redis are up, run the whole suite
-test: $(VENV)/.installed-dev var
+test: $(VENV)/.installed-dev $(VENV)/.embedded var
 	scripts/services.sh up
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -44,6 +52,13 @@ bench: $(VENV)/.installed-dev var
 	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='payproc_bench'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U postgres payproc_bench
 	$(PY) scripts/bench.py
+
+## bench-fraud: scoring throughput (events/s) and decision latency against PostgreSQL and Redis
+bench-fraud: $(VENV)/.installed-dev var
+	scripts/services.sh up
+	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='payproc_bench'" | grep -q 1 \
+		|| createdb -h 127.0.0.1 -U postgres payproc_bench
+	$(PY) scripts/bench.py fraud
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

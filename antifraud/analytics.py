@@ -106,10 +106,29 @@ def rows_from_events(envelopes: list[dict[str, Any]]) -> tuple[list[dict[str, An
 
 
 def get_analytics() -> AnalyticsStore:
+    """ClickHouse when configured; otherwise chDB in-process; without chDB, the main database."""
     if settings.CLICKHOUSE_URL:
         from .adapters.clickhouse import ClickHouseAnalytics
 
         return ClickHouseAnalytics.from_url(settings.CLICKHOUSE_URL)
+    if settings.ANALYTICS_EMBEDDED == "chdb":
+        from .adapters.chdb_analytics import chdb_available, embedded_store
+
+        if chdb_available():
+            return embedded_store()
     from .adapters.db_analytics import DatabaseAnalytics
 
     return DatabaseAnalytics()
+
+
+def describe_analytics() -> str:
+    """One line for `make run`: which analytics store this configuration uses."""
+    if settings.CLICKHOUSE_URL:
+        return f"ClickHouse at {settings.CLICKHOUSE_URL}"
+    if settings.ANALYTICS_EMBEDDED == "chdb":
+        from .adapters.chdb_analytics import chdb_available
+
+        if chdb_available():
+            return f"chDB (ClickHouse in-process) in {settings.CHDB_PATH}"
+        return "chDB is not installed: analytics are computed from the main database (pip install chdb to switch)"
+    return "computed from the main database (ANALYTICS_EMBEDDED=database)"

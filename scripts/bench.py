@@ -1,4 +1,5 @@
-"""Benchmarks (`make bench`): API latency and throughput, outbox relay throughput to Kafka.
+"""Benchmarks (`make bench`): API latency and throughput, outbox relay throughput to Kafka;
+(`make bench-fraud`, `scripts/bench.py fraud`): scoring throughput and decision latency.
 
 Runs against the services of scripts/services.sh, in a scratch PostgreSQL database of its own.
 Prints figures; it asserts nothing (speed targets are read here, not enforced by tests).
@@ -10,6 +11,7 @@ import statistics
 import sys
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -100,5 +102,61 @@ def main() -> None:
     )
 
 
+def score_events(envelopes: list[dict], latencies: list[float]) -> None:
+    from transactions.dispatch import run_handler
+
+    try:
+        for envelope in envelopes:
+            started = time.perf_counter()
+            run_handler(handler_name="antifraud.score", envelope=envelope)
+            latencies.append((time.perf_counter() - started) * 1000)
+    finally:
+        connections.close_all()
+
+
+def fraud() -> None:
+    """The scoring handler as a worker runs it: default rules, Redis velocity windows, PostgreSQL writes."""
+    from transactions.services import Customer, PaymentRequest, create_transaction
+
+    call_command("migrate", verbosity=0)
+    call_command("load_fraud_rules", verbosity=0, stdout=open(os.devnull, "w"))
+    from transactions.api_keys import create_merchant
+    from transactions.models import OutboxEvent
+
+    merchant, _ = create_merchant(name=f"bench-fraud-{time.time()}")
+    count = int(os.environ.get("BENCH_EVENTS", "1000"))
+    envelopes = []
+    for number in range(count):
+        tx = create_transaction(
+            merchant=merchant,
+            payment=PaymentRequest(
+                amount=Decimal("49.99" if number % 10 else "1500.00"),
+                currency="USD",
+                card_number="4242424242424242" if number % 3 else "5555555555554444",
+                expiry_month=12,
+                expiry_year=2034,
+                cvv="123",
+                customer=Customer(email=f"c{number % 50}@example.com", ip=f"198.51.100.{number % 200}", country="US"),
+            ),
+        )
+        envelopes.append(OutboxEvent.objects.filter(key=str(tx.id)).order_by("id").first().envelope)
+    latencies: list[float] = []
+    score_events(envelopes[:20], [])  # warm-up
+    work = envelopes[20:]
+    chunks = [work[index::THREADS] for index in range(THREADS)]
+    started = time.perf_counter()
+    threads = [threading.Thread(target=score_events, args=(chunk, latencies)) for chunk in chunks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    print(
+        f"fraud scoring: {len(latencies)} created events, {THREADS} threads, {len(latencies) / elapsed:.0f} events/s, "
+        f"decision latency p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, "
+        f"p99 {percentile(latencies, 0.99):.1f} ms (handler with idempotency record, PostgreSQL + Redis)"
+    )
+
+
 if __name__ == "__main__":
-    main()
+    fraud() if sys.argv[1:] == ["fraud"] else main()

@@ -45,12 +45,116 @@ def _naive_utc(value: Any) -> Any:
     return value.replace(tzinfo=None) if hasattr(value, "tzinfo") and value.tzinfo else value
 
 
-class ClickHouseAnalytics:
+def check_database_name(database: str) -> str:
+    # The database name is spliced into SQL (identifiers cannot be parameters): only plain names.
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", database):
+        raise ValueError(f"invalid ClickHouse database name {database!r}")
+    return database
+
+
+class ClickHouseSQL:
+    """The analytics SQL, shared by the ClickHouse server adapter and the embedded chDB one.
+
+    Subclasses say how a statement runs: `_select` (rows as tuples), `_command` and `_insert`.
+    """
+
+    database: str
+
+    def _select(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def _command(self, sql: str) -> None:
+        raise NotImplementedError
+
+    def _insert(self, table: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
+    def write(self, *, payments: list[dict[str, Any]], decisions: list[dict[str, Any]]) -> None:
+        self._insert("payments", _PAYMENT_COLUMNS, payments)
+        self._insert("fraud_decisions", _DECISION_COLUMNS, decisions)
+
+    # --- reads --------------------------------------------------------------------------------
+    def summary(self, query: SummaryQuery) -> Summary:
+        # DateTime has whole seconds: an end inside a second includes that whole second.
+        end = query.end.replace(microsecond=0) + timedelta(seconds=1) if query.end.microsecond else query.end
+        params = {
+            "merchant": query.merchant_id,
+            "start": _naive_utc(query.start.replace(microsecond=0)),
+            "end": _naive_utc(end),
+        }
+        where = "created_at >= %(start)s AND created_at < %(end)s"
+        if query.merchant_id is not None:
+            where += " AND merchant_id = %(merchant)s"
+        db = self.database
+        summary = Summary()
+        for status, currency, count, amount in self._select(
+            f"SELECT status, currency, count(), sum(amount_minor) FROM {db}.payments FINAL WHERE {where} "
+            "GROUP BY status, currency",
+            params,
+        ):
+            summary.by_status[status] = summary.by_status.get(status, 0) + count
+            if status == "approved":
+                summary.volume[currency] = summary.volume.get(currency, 0) + amount
+        bucket = _BUCKET_FUNCTIONS[query.bucket]
+        series: dict[Any, dict[str, Any]] = {}
+        for start, status, count in self._select(
+            f"SELECT {bucket}(created_at) AS bucket_start, status, count() FROM {db}.payments FINAL "
+            f"WHERE {where} GROUP BY bucket_start, status ORDER BY bucket_start",
+            params,
+        ):
+            series.setdefault(start, {"bucket_start": start})[status] = count
+        summary.series = list(series.values())
+        summary.decisions = dict(
+            self._select(
+                f"SELECT decision, count() FROM {db}.fraud_decisions FINAL WHERE {where} GROUP BY decision", params
+            )
+        )
+        summary.top_rules = [
+            (rule, count)
+            for rule, count in self._select(
+                f"SELECT rule, count() AS fired FROM {db}.fraud_decisions FINAL ARRAY JOIN fired_rules AS rule "
+                f"WHERE {where} GROUP BY rule ORDER BY fired DESC, rule LIMIT 10",
+                params,
+            )
+        ]
+        return summary
+
+    # --- migrations ---------------------------------------------------------------------------
+    def migrate(self, directory: str | Path | None = None) -> list[str]:
+        """Apply the .sql files not applied yet, in name order; return the names applied now."""
+        directory = Path(directory or settings.CLICKHOUSE_MIGRATIONS_DIR)
+        db = self.database
+        self._command(f"CREATE DATABASE IF NOT EXISTS {db}")
+        self._command(
+            f"CREATE TABLE IF NOT EXISTS {db}.schema_migrations (name String, applied_at DateTime) "
+            "ENGINE = ReplacingMergeTree() ORDER BY name"
+        )
+        done = {name for (name,) in self._select(f"SELECT name FROM {db}.schema_migrations FINAL")}
+        applied = []
+        for path in sorted(directory.glob("*.sql")):
+            if path.name in done:
+                continue
+            for statement in split_statements(path.read_text().replace("{db}", db)):
+                self._command(statement)
+            self._insert(
+                "schema_migrations", ("name", "applied_at"), [{"name": path.name, "applied_at": datetime.now(UTC)}]
+            )
+            applied.append(path.name)
+        return applied
+
+    @staticmethod
+    def migration_names(directory: str | Path | None = None) -> list[str]:
+        return sorted(path.name for path in Path(directory or settings.CLICKHOUSE_MIGRATIONS_DIR).glob("*.sql"))
+
+    def applied_migrations(self) -> list[str]:
+        return [
+            name for (name,) in self._select(f"SELECT name FROM {self.database}.schema_migrations FINAL ORDER BY name")
+        ]
+
+
+class ClickHouseAnalytics(ClickHouseSQL):
     def __init__(self, *, host: str, port: int, database: str, user: str = "default", password: str = "") -> None:
-        # The database name is spliced into SQL (identifiers cannot be parameters): only plain names.
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", database):
-            raise ValueError(f"invalid ClickHouse database name {database!r}")
-        self.database = database
+        self.database = check_database_name(database)
         self.client = Client(
             host=host,
             port=port,
@@ -72,93 +176,16 @@ class ClickHouseAnalytics:
             password=parsed.password or "",
         )
 
-    # --- writes -------------------------------------------------------------------------------
+    def _select(self, sql: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        return self.client.execute(sql, params)
+
+    def _command(self, sql: str) -> None:
+        self.client.execute(sql)
+
     def _insert(self, table: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
         if rows:
             values = [tuple(_naive_utc(row[column]) for column in columns) for row in rows]
             self.client.execute(f"INSERT INTO {self.database}.{table} ({', '.join(columns)}) VALUES", values)
-
-    def write(self, *, payments: list[dict[str, Any]], decisions: list[dict[str, Any]]) -> None:
-        self._insert("payments", _PAYMENT_COLUMNS, payments)
-        self._insert("fraud_decisions", _DECISION_COLUMNS, decisions)
-
-    # --- reads --------------------------------------------------------------------------------
-    def summary(self, query: SummaryQuery) -> Summary:
-        # DateTime has whole seconds: an end inside a second includes that whole second.
-        end = query.end.replace(microsecond=0) + timedelta(seconds=1) if query.end.microsecond else query.end
-        params = {
-            "merchant": query.merchant_id,
-            "start": _naive_utc(query.start.replace(microsecond=0)),
-            "end": _naive_utc(end),
-        }
-        where = "created_at >= %(start)s AND created_at < %(end)s"
-        if query.merchant_id is not None:
-            where += " AND merchant_id = %(merchant)s"
-        db = self.database
-        summary = Summary()
-        for status, currency, count, amount in self.client.execute(
-            f"SELECT status, currency, count(), sum(amount_minor) FROM {db}.payments FINAL WHERE {where} "
-            "GROUP BY status, currency",
-            params,
-        ):
-            summary.by_status[status] = summary.by_status.get(status, 0) + count
-            if status == "approved":
-                summary.volume[currency] = summary.volume.get(currency, 0) + amount
-        bucket = _BUCKET_FUNCTIONS[query.bucket]
-        series: dict[Any, dict[str, Any]] = {}
-        for start, status, count in self.client.execute(
-            f"SELECT {bucket}(created_at) AS bucket_start, status, count() FROM {db}.payments FINAL "
-            f"WHERE {where} GROUP BY bucket_start, status ORDER BY bucket_start",
-            params,
-        ):
-            series.setdefault(start, {"bucket_start": start})[status] = count
-        summary.series = list(series.values())
-        summary.decisions = dict(
-            self.client.execute(
-                f"SELECT decision, count() FROM {db}.fraud_decisions FINAL WHERE {where} GROUP BY decision", params
-            )
-        )
-        summary.top_rules = [
-            (rule, count)
-            for rule, count in self.client.execute(
-                f"SELECT rule, count() AS fired FROM {db}.fraud_decisions FINAL ARRAY JOIN fired_rules AS rule "
-                f"WHERE {where} GROUP BY rule ORDER BY fired DESC, rule LIMIT 10",
-                params,
-            )
-        ]
-        return summary
-
-    # --- migrations ---------------------------------------------------------------------------
-    def migrate(self, directory: str | Path | None = None) -> list[str]:
-        """Apply the .sql files not applied yet, in name order; return the names applied now."""
-        directory = Path(directory or settings.CLICKHOUSE_MIGRATIONS_DIR)
-        db = self.database
-        self.client.execute(f"CREATE DATABASE IF NOT EXISTS {db}")
-        self.client.execute(
-            f"CREATE TABLE IF NOT EXISTS {db}.schema_migrations (name String, applied_at DateTime) "
-            "ENGINE = ReplacingMergeTree() ORDER BY name"
-        )
-        done = {name for (name,) in self.client.execute(f"SELECT name FROM {db}.schema_migrations FINAL")}
-        applied = []
-        for path in sorted(directory.glob("*.sql")):
-            if path.name in done:
-                continue
-            for statement in split_statements(path.read_text().replace("{db}", db)):
-                self.client.execute(statement)
-            self.client.execute(
-                f"INSERT INTO {db}.schema_migrations (name, applied_at) VALUES",
-                [(path.name, datetime.now(UTC).replace(tzinfo=None))],
-            )
-            applied.append(path.name)
-        return applied
-
-    def applied_migrations(self) -> list[str]:
-        return [
-            name
-            for (name,) in self.client.execute(
-                f"SELECT name FROM {self.database}.schema_migrations FINAL ORDER BY name"
-            )
-        ]
 
 
 def split_statements(sql: str) -> list[str]:

@@ -230,6 +230,9 @@ CLICKHOUSE_MIGRATIONS_DIR = env.str(
     "CLICKHOUSE_MIGRATIONS_DIR", default=str(BASE_DIR / "config" / "clickhouse" / "migrations")
 )
 ANALYTICS_CONSUMER_GROUP = env.str("ANALYTICS_CONSUMER_GROUP", default="payproc-analytics")
+# Without CLICKHOUSE_URL: "chdb" runs the same SQL on chDB in-process (when installed), "database" uses the main DB.
+ANALYTICS_EMBEDDED = env.str("ANALYTICS_EMBEDDED", default="chdb")
+CHDB_PATH = env.str("CHDB_PATH", default=str(BASE_DIR / "var" / "chdb"))
 ANALYTICS_BATCH_SIZE = env.int("ANALYTICS_BATCH_SIZE", default=500)
 ANALYTICS_FLUSH_SECONDS = env.float("ANALYTICS_FLUSH_SECONDS", default=2.0)
 

@@ -19,6 +19,8 @@ os.environ.setdefault("KAFKA_MAX_POLL_INTERVAL_MS", "10000")
 os.environ.setdefault("KAFKA_PRODUCER_TIMEOUT_MS", "3000")
 os.environ.setdefault("KAFKA_ENABLE_IDEMPOTENCE", "false")  # see base.py
 os.environ.setdefault("SANDBOX_PROVIDER_HTTP", "true")
+# The main-database store unless a test asks for chDB (tests/antifraud/test_chdb_analytics.py).
+os.environ.setdefault("ANALYTICS_EMBEDDED", "database")
 
 from .base import *  # noqa: F403
 

@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from antifraud.adapters.chdb_analytics import embedded_store
 from antifraud.adapters.clickhouse import ClickHouseAnalytics
 from antifraud.adapters.db_analytics import DatabaseAnalytics
-from antifraud.analytics import SummaryQuery, rows_from_events
+from antifraud.analytics import SummaryQuery, describe_analytics, rows_from_events
 from antifraud.analytics_sink import AnalyticsSink
 from antifraud.lists import add_list_entry
 from antifraud.services import decide_transaction
@@ -99,12 +100,39 @@ def test_per_minute_view_aggregates_by_merchant_currency_and_status(clickhouse, 
     assert rows == [("approved", 1, 1000), ("declined", 2, 5000), ("review", 1, 200000)]
 
 
-@pytest.mark.parametrize("backend", ["clickhouse", "database"])
+@pytest.fixture
+def chdb_store(settings, tmp_path):
+    settings.CLICKHOUSE_URL = ""
+    settings.ANALYTICS_EMBEDDED = "chdb"
+    settings.CHDB_PATH = str(tmp_path / "chdb")
+    return embedded_store()
+
+
+def test_chdb_runs_the_same_sql_fed_from_the_outbox_and_never_double_counts(chdb_store, traffic, merchant):
+    assert chdb_store.sync() == len(_envelopes())
+    assert chdb_store.sync() == 0  # nothing new since the watermark
+    payments, decisions = rows_from_events(_envelopes())
+    chdb_store.write(payments=payments, decisions=decisions)  # a replay of every event
+
+    embedded, database = chdb_store.summary(_query(merchant)), DatabaseAnalytics().summary(_query(merchant))
+
+    assert embedded.payments == database.payments == 4
+    assert embedded.by_status == database.by_status
+    assert embedded.volume == database.volume == {"USD": 1000}
+    assert embedded.decisions == database.decisions
+    assert embedded.top_rules == database.top_rules and ("big", 1) in embedded.top_rules
+    assert chdb_store.applied_migrations() == ClickHouseAnalytics.migration_names()
+    assert "chDB" in describe_analytics()
+
+
+@pytest.mark.parametrize("backend", ["clickhouse", "database", "chdb"])
 def test_summary_endpoint(api, traffic, settings, request, backend):
     if backend == "clickhouse":
         store = request.getfixturevalue("clickhouse")
         payments, decisions = rows_from_events(_envelopes())
         store.write(payments=payments, decisions=decisions)
+    elif backend == "chdb":
+        request.getfixturevalue("chdb_store")
     else:
         settings.CLICKHOUSE_URL = ""
 

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from alerts.models import AlertRule
+from antifraud.analytics import describe_analytics
 from antifraud.models import FraudRule
 from transactions.api_keys import create_merchant, issue_api_key
 from transactions.models import Merchant
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         user.save()
         self.stdout.write("")
         self.stdout.write(f"  Demo merchant API key : {issued.secret}")
+        self.stdout.write(f"  Analytics             : {describe_analytics()}")
         self.stdout.write(
             f"  Admin                 : http://127.0.0.1:8080/admin/  user {DEMO_ADMIN}  password {password}"
         )
