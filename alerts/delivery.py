@@ -15,6 +15,7 @@ from django.utils import timezone
 from .adapters import get_notifier
 from .adapters.ports import DeliveryError, Notifier
 from .messages import incident_buttons
+from .metrics import NOTIFICATIONS
 from .models import Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,9 @@ def _send(notification_id: int, notifier: Notifier) -> bool:
             message_id = _edit(notification, notifier, buttons)
     except DeliveryError as exc:
         _failed(notification, exc)
+        NOTIFICATIONS.labels(outcome="refused" if exc.permanent else "retry").inc()
         return False
+    NOTIFICATIONS.labels(outcome="sent").inc()
     Notification.objects.filter(pk=notification.pk).update(
         status=NotificationStatus.SENT, sent_at=timezone.now(), message_id=message_id, last_error=""
     )

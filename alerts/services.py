@@ -16,6 +16,7 @@ from transactions.events import enqueue_event
 from .events import INCIDENT
 from .matching import matches, render
 from .messages import incident_buttons, incident_text
+from .metrics import INCIDENTS
 from .models import (
     AlertRule,
     Incident,
@@ -320,6 +321,8 @@ def _history(incident: Incident, kind: str, *, actor: str = "system", note: str 
 
 
 def _emit(incident: Incident, change: str, *, actor: str) -> None:
+    severity = incident.severity
+    transaction.on_commit(lambda: INCIDENTS.labels(severity=severity, change=change).inc())
     enqueue_event(
         event_type=INCIDENT,
         key=str(incident.pk),

@@ -11,6 +11,7 @@ from transactions.events import enqueue_event
 from transactions.models import Status, Transaction
 from transactions.services import transition_transaction
 
+from . import metrics
 from .adapters.velocity import get_velocity_store
 from .events import DECISION
 from .facts import PaymentFacts
@@ -27,6 +28,13 @@ def _summary(assessment: Assessment) -> str:
     top = sorted(assessment.fired, key=lambda rule: -rule.score)[:3]
     rules = "; ".join(rule.observed for rule in top) or "no rule fired"
     return f"score {assessment.score}: {rules}"[:500]
+
+
+def _count(decision: FraudDecision, tx: Transaction) -> None:
+    metrics.DECISIONS.labels(decision=decision.outcome).inc()
+    for rule in decision.fired_rules:
+        metrics.RULES_FIRED.labels(rule=rule["rule"]).inc()
+    metrics.DECISION_LATENCY.observe(max(0.0, (decision.decided_at - tx.created_at).total_seconds()))
 
 
 def decide_transaction(*, transaction_id: UUID | str) -> FraudDecision | None:
@@ -77,6 +85,7 @@ def decide_transaction(*, transaction_id: UUID | str) -> FraudDecision | None:
                     transaction_id=tx.id, to=Status.REVIEW, actor="antifraud", reason=_summary(assessment)
                 )
             transaction.on_commit(lambda: cache.forget_resource(tx.id))
+            transaction.on_commit(lambda: _count(decision, tx))
     except IntegrityError:
         logger.info("payment %s was decided concurrently", tx.id)
         return FraudDecision.objects.get(transaction=tx)

@@ -1,11 +1,42 @@
-"""The Celery app, defined once; apps' `tasks.py` are discovered."""
+"""The Celery app, defined once; apps' `tasks.py` are discovered. Task outcomes are counted for Prometheus,
+and the worker serves its metrics on METRICS_PORT (run it with `--pool threads`, so one process counts)."""
 
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import task_failure, task_retry, task_success, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payproc.settings.local")
 
 app = Celery("payproc")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _count(task_name: str | None, outcome: str) -> None:
+    from transactions.metrics import TASKS
+
+    TASKS.labels(task=task_name or "unknown", outcome=outcome).inc()
+
+
+@task_success.connect
+def _on_success(sender: Any = None, **_: Any) -> None:
+    _count(getattr(sender, "name", None), "success")
+
+
+@task_failure.connect
+def _on_failure(sender: Any = None, **_: Any) -> None:
+    _count(getattr(sender, "name", None), "failure")
+
+
+@task_retry.connect
+def _on_retry(sender: Any = None, request: Any = None, **_: Any) -> None:
+    _count(getattr(request, "task", None) or getattr(sender, "name", None), "retry")
+
+
+@worker_init.connect
+def _serve_metrics(**_: Any) -> None:
+    from payproc.observability.process import serve_process_metrics
+
+    serve_process_metrics("worker")

@@ -7,6 +7,7 @@ from antifraud.admin_views import analytics_page
 from antifraud.api.views import AnalyticsSummaryView
 from payproc.http.errors import not_found
 from payproc.http.health import HealthView, ReadyView
+from payproc.observability.views import metrics
 from transactions.sandbox_http import sandbox_authorize
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
     path("", include("alerts.api.urls")),
     path("analytics/summary", AnalyticsSummaryView.as_view(), name="analytics-summary"),
     path("health", HealthView.as_view(), name="health"),
+    path("metrics", metrics, name="metrics"),
     path("ready", ReadyView.as_view(), name="ready"),
     path("schema", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
     path(

@@ -6,6 +6,7 @@ from uuid import UUID
 from django.db import transaction
 
 from .adapters.provider import AuthorizationRequest, ProviderUnavailable, get_provider
+from .metrics import PROVIDER_CALLS
 from .models import Status, Transaction
 from .services import transition_transaction
 
@@ -36,11 +37,14 @@ def authorize_transaction(*, transaction_id: UUID | str) -> Transaction:
         result = provider.authorize(request)
     except ProviderUnavailable as exc:
         to, reason, decline_reason = Status.FAILED, f"provider unavailable: {exc.reason}", exc.reason
+        outcome = "unavailable"
     else:
         if result.approved:
             to, reason, decline_reason = Status.APPROVED, f"authorized ({result.reference})", ""
         else:
             to, reason, decline_reason = Status.DECLINED, "declined by the issuer", result.decline_reason
+        outcome = "approved" if result.approved else "declined"
+    PROVIDER_CALLS.labels(provider=provider.name, outcome=outcome).inc()
     with transaction.atomic():
         current = Transaction.objects.select_for_update().get(pk=tx.pk)
         if current.status not in {Status.PENDING, Status.REVIEW}:

@@ -2,7 +2,12 @@
 
 from typing import Any
 
+from opentelemetry.trace import SpanKind
+
+from payproc.observability.tracing import event_span
+
 from . import dispatch
+from .metrics import EVENTS_HANDED_OFF
 
 
 def hand_off(envelope: dict[str, Any], topic: str) -> int:
@@ -10,6 +15,8 @@ def hand_off(envelope: dict[str, Any], topic: str) -> int:
     from .tasks import handle_event
 
     handlers = dispatch.handlers_for(envelope["type"])
-    for handler in handlers:
-        handle_event.apply_async(kwargs={"handler_name": handler.name, "envelope": envelope, "topic": topic})
+    with event_span(f"consume {envelope['type']}", envelope, kind=SpanKind.CONSUMER, **{"messaging.source": topic}):
+        for handler in handlers:
+            handle_event.apply_async(kwargs={"handler_name": handler.name, "envelope": envelope, "topic": topic})
+    EVENTS_HANDED_OFF.labels(topic=topic).inc()
     return len(handlers)

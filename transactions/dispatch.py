@@ -11,6 +11,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from payproc.observability.tracing import event_span
+
+from .metrics import HANDLER_RUNS
 from .models import ProcessedEvent
 
 logger = logging.getLogger(__name__)
@@ -58,6 +61,17 @@ def run_handler(*, handler_name: str, envelope: dict[str, Any]) -> bool:
 
     A task for a handler this release no longer has (queued before a deploy) is dropped with a warning.
     """
+    with event_span(f"handle {handler_name}", envelope, **{"payproc.handler": handler_name}):
+        try:
+            applied = _run_handler(handler_name=handler_name, envelope=envelope)
+        except Exception:
+            HANDLER_RUNS.labels(handler=handler_name, outcome="error").inc()
+            raise
+    HANDLER_RUNS.labels(handler=handler_name, outcome="applied" if applied else "skipped").inc()
+    return applied
+
+
+def _run_handler(*, handler_name: str, envelope: dict[str, Any]) -> bool:
     handler = get_handler(handler_name)
     if handler is None:
         logger.warning("no handler %s (any more); event %s dropped for it", handler_name, envelope.get("event_id"))

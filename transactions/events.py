@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from payproc.observability.tracing import current_traceparent
+
 from .event_schemas import validate_envelope
 from .models import OutboxEvent, Transaction
 
@@ -49,7 +51,7 @@ def build_envelope(*, event_type: str, key: str, data: dict[str, Any], version: 
         "occurred_at": timezone.now().isoformat(),
         "producer": settings.EVENT_PRODUCER,
         "key": key,
-        "trace": None,
+        "trace": current_traceparent(),
         "data": data,
     }
     validate_envelope(envelope)

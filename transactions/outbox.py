@@ -7,6 +7,7 @@ eligible only after the one before it was published.
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,8 +16,11 @@ from django.db import transaction
 from django.db.models import Exists, Min, OuterRef
 from django.utils import timezone
 
+from payproc.observability.tracing import record_publish
+
 from .adapters import get_publisher
 from .adapters.ports import EventPublisher, OutboundEvent
+from .metrics import OUTBOX_PUBLISHED
 from .models import OutboxEvent
 
 logger = logging.getLogger(__name__)
@@ -53,8 +57,17 @@ def relay_batch(*, publisher: EventPublisher | None = None, batch_size: int | No
         )
         if not rows:
             return 0
+        started = time.time_ns()
         publisher.publish([OutboundEvent(topic=row.topic, key=row.key, envelope=row.envelope) for row in rows])
         OutboxEvent.objects.filter(pk__in=[row.pk for row in rows]).update(published_at=timezone.now())
+    record_publish(
+        [row.envelope for row in rows],
+        topic_of=dict(enumerate(row.topic for row in rows)),
+        start_ns=started,
+        end_ns=time.time_ns(),
+    )
+    for row in rows:
+        OUTBOX_PUBLISHED.labels(topic=row.topic).inc()
     return len(rows)
 
 

@@ -7,7 +7,7 @@ from uuid import UUID
 from django.conf import settings
 from django.db import transaction
 
-from . import cache, events
+from . import cache, events, metrics
 from .cards import check_cvv, check_not_expired, detect_brand, normalise_pan, summarise_card
 from .errors import AmountInvalid, AmountTooLarge
 from .models import Merchant, Status, Transaction, TransactionEvent
@@ -87,6 +87,9 @@ def create_transaction(*, merchant: Merchant, payment: PaymentRequest) -> Transa
             data=events.transaction_data(tx),
             topic=settings.TOPIC_TRANSACTIONS,
         )
+        transaction.on_commit(
+            lambda: metrics.count_status(status=tx.status, currency=tx.currency, amount_minor=tx.amount_minor)
+        )
     return tx
 
 
@@ -117,4 +120,7 @@ def transition_transaction(
             event_type=events.TRANSACTION_STATUS_CHANGED, key=str(tx.id), data=data, topic=settings.TOPIC_TRANSACTIONS
         )
         transaction.on_commit(lambda: cache.forget_resource(tx.id))
+        transaction.on_commit(
+            lambda: metrics.count_status(status=to, currency=tx.currency, amount_minor=tx.amount_minor)
+        )
     return tx

@@ -34,6 +34,10 @@ class RequestIdFilter(logging.Filter):
             # django.request logs after the middleware has finished; its record carries the request.
             request = getattr(record, "request", None)
             record.request_id = getattr(request, "request_id", None) or current_request_id()
+        if not hasattr(record, "trace_id"):
+            from payproc.observability.tracing import log_context
+
+            record.trace_id, record.span_id = log_context()
         return True
 
 

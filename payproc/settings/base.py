@@ -47,9 +47,12 @@ INSTALLED_APPS = [
     "transactions",
     "antifraud",
     "alerts",
+    "django_prometheus",
+    "payproc.observability.apps.ObservabilityConfig",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "payproc.http.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -60,6 +63,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "payproc.http.middleware.AccessLogMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "payproc.urls"
@@ -288,7 +292,7 @@ LOGGING = {
     "formatters": {
         "json": {
             "()": "payproc.http.logging.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(trace_id)s %(span_id)s",
         },
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
@@ -310,3 +314,20 @@ LOGGING = {
         "httpcore": {"level": "WARNING"},
     },
 }
+
+# --- Metrics and tracing ----------------------------------------------------------------------
+# /metrics on the web process: requests from these networks, or with `Authorization: Bearer METRICS_TOKEN`.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list(
+    "METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"]
+)
+# Relay, consumer, worker and analytics sink serve /metrics on a port of their own (0: off).
+METRICS_PORT = env.int("METRICS_PORT", default=0)
+METRICS_BIND_ADDRESS = env.str("METRICS_BIND_ADDRESS", default="127.0.0.1")
+# Tracing follows the standard OpenTelemetry variables; it is off (and free) unless an exporter is set.
+OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
+OTEL_SERVICE_NAME = env.str("OTEL_SERVICE_NAME", default="payproc")
+TRACING_ENABLED = bool(OTEL_EXPORTER_OTLP_ENDPOINT) or env.str("OTEL_TRACES_EXPORTER", default="none") not in (
+    "",
+    "none",
+)

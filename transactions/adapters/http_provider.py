@@ -28,6 +28,9 @@ class RetryableProviderError(Exception):
 
 class _EmitOnOpen(pybreaker.CircuitBreakerListener):
     def state_change(self, cb: pybreaker.CircuitBreaker, old_state, new_state) -> None:
+        from transactions.metrics import PROVIDER_CIRCUIT_OPEN
+
+        PROVIDER_CIRCUIT_OPEN.labels(provider="http").set(1 if new_state.name == pybreaker.STATE_OPEN else 0)
         if new_state.name != pybreaker.STATE_OPEN:
             return
         from transactions.events import enqueue_event

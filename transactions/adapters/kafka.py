@@ -2,6 +2,7 @@
 
 import json
 import logging
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -11,6 +12,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from transactions.event_schemas import validate_envelope
+from transactions.metrics import CONSUMER_LAG
 
 from .ports import OutboundEvent
 
@@ -132,6 +134,7 @@ class KafkaBridge:
         self._consumer = consumer
         self._hand_off = hand_off
         self._on_poison = on_poison
+        self._lag_reported_at = float("-inf")
 
     def poll_once(self, *, timeout_ms: int = 500, commit: bool = True) -> int:
         """Process one poll's worth of messages; return how many were handed off."""
@@ -153,7 +156,23 @@ class KafkaBridge:
                 handed += 1
         if batch and commit:
             self._consumer.commit()
+        self.report_lag()
         return handed
+
+    def report_lag(self, *, every_seconds: float = 5.0) -> None:
+        """Set the lag gauge (partition end minus position, summed per topic), at most every few seconds."""
+        now = time.monotonic()
+        if now - self._lag_reported_at < every_seconds:
+            return
+        self._lag_reported_at = now
+        lag: dict[str, int] = {}
+        for partition in self._consumer.assignment():
+            end = self._consumer.highwater(partition)
+            if end is not None:
+                lag[partition.topic] = lag.get(partition.topic, 0) + max(0, end - self._consumer.position(partition))
+        group = self._consumer.config.get("group_id") or ""
+        for topic, behind in lag.items():
+            CONSUMER_LAG.labels(group=group, topic=topic).set(behind)
 
     def _rewind(self, batch: dict[TopicPartition, list]) -> None:
         for partition, messages in batch.items():

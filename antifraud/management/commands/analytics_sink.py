@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from antifraud.adapters.clickhouse import ClickHouseAnalytics
 from antifraud.analytics_sink import AnalyticsSink
+from payproc.observability.process import serve_process_metrics
 from transactions.adapters.kafka import make_consumer
 
 logger = logging.getLogger("payproc.analytics")
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
+        serve_process_metrics("analytics")
         consumer = make_consumer(
             topics=[settings.TOPIC_TRANSACTIONS, settings.TOPIC_DECISIONS], group_id=settings.ANALYTICS_CONSUMER_GROUP
         )

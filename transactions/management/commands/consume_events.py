@@ -7,6 +7,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from payproc.observability.process import serve_process_metrics
 from transactions.consumer import build_bridge
 
 logger = logging.getLogger("payproc.consumer")
@@ -25,6 +26,7 @@ class Command(BaseCommand):
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
+        serve_process_metrics("consumer")
         bridge = build_bridge(
             group_id=group or settings.KAFKA_CONSUMER_GROUP, topics=topics or settings.EVENT_BRIDGE_TOPICS
         )

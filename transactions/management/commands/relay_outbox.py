@@ -7,6 +7,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from payproc.observability.process import serve_process_metrics
 from transactions.adapters import close_publishers, get_publisher
 from transactions.outbox import relay_batch
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
+        serve_process_metrics("relay")
         publisher = get_publisher()
         failures = 0
         logger.info("relay started (kafka=%s)", settings.KAFKA_BOOTSTRAP_SERVERS or "in-process")

@@ -1,0 +1,1 @@
+"""Metrics and tracing plumbing: exposition endpoints, per-process servers, trace context helpers."""

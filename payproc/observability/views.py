@@ -1,0 +1,32 @@
+"""`/metrics` of the web process: for the internal network (Prometheus) or a bearer token, not the public."""
+
+import ipaddress
+import secrets
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django_prometheus.exports import ExportToDjangoView
+
+from payproc.http.client_ip import client_ip
+
+from .collectors import register_database_collectors
+
+
+def _allowed(request: HttpRequest) -> bool:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if settings.METRICS_TOKEN and scheme.lower() == "bearer":
+        return secrets.compare_digest(token.strip().encode(), settings.METRICS_TOKEN.encode())
+    try:
+        address = ipaddress.ip_address(client_ip(request))
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(network) for network in settings.METRICS_ALLOWED_NETWORKS)
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    if not _allowed(request):
+        return HttpResponse(
+            "metrics are for the internal network or a bearer token\n", status=403, content_type="text/plain"
+        )
+    register_database_collectors()
+    return ExportToDjangoView(request)

@@ -1,0 +1,25 @@
+"""Payment, provider and event-pipeline metrics. Label values are bounded: statuses, ISO currency codes,
+provider and handler names from code or configuration, never ids or raw paths."""
+
+from prometheus_client import Counter, Gauge
+
+PAYMENTS = Counter("payproc_payments", "Payments entering a status.", ["status", "currency"])
+PAYMENT_AMOUNT = Counter(
+    "payproc_payment_amount_minor", "Amount entering a status, in minor units of the currency.", ["status", "currency"]
+)
+PROVIDER_CALLS = Counter(
+    "payproc_provider_calls", "Authorization calls to the payment provider.", ["provider", "outcome"]
+)
+PROVIDER_CIRCUIT_OPEN = Gauge("payproc_provider_circuit_open", "1 while the provider's circuit is open.", ["provider"])
+OUTBOX_PUBLISHED = Counter("payproc_outbox_published_events", "Outbox events published by the relay.", ["topic"])
+EVENTS_HANDED_OFF = Counter("payproc_bridge_events", "Events the Kafka bridge handed to Celery.", ["topic"])
+CONSUMER_LAG = Gauge(
+    "payproc_kafka_consumer_lag", "Messages behind the partition end, per group and topic.", ["group", "topic"]
+)
+HANDLER_RUNS = Counter("payproc_event_handler_runs", "Event handler runs.", ["handler", "outcome"])
+TASKS = Counter("payproc_celery_tasks", "Celery task outcomes.", ["task", "outcome"])
+
+
+def count_status(*, status: str, currency: str, amount_minor: int) -> None:
+    PAYMENTS.labels(status=status, currency=currency).inc()
+    PAYMENT_AMOUNT.labels(status=status, currency=currency).inc(amount_minor)
