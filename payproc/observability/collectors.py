@@ -1,9 +1,10 @@
-"""Gauges read from the database when Prometheus scrapes (the web process registers them)."""
+"""Gauges read from the database when Prometheus scrapes. They live in a registry of their own that only
+the web process's /metrics exposes, so the worker processes' exposition never touches the database."""
 
 from collections.abc import Iterator
 
 from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.registry import REGISTRY, Collector
+from prometheus_client.registry import Collector, CollectorRegistry
 
 
 class OutboxCollector(Collector):
@@ -39,12 +40,6 @@ class OpenIncidentsCollector(Collector):
         yield family
 
 
-_registered = False
-
-
-def register_database_collectors() -> None:
-    global _registered
-    if not _registered:
-        REGISTRY.register(OutboxCollector())
-        REGISTRY.register(OpenIncidentsCollector())
-        _registered = True
+DATABASE_REGISTRY = CollectorRegistry(auto_describe=False)
+DATABASE_REGISTRY.register(OutboxCollector())
+DATABASE_REGISTRY.register(OpenIncidentsCollector())

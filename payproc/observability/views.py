@@ -5,11 +5,11 @@ import secrets
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django_prometheus.exports import ExportToDjangoView
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from payproc.http.client_ip import client_ip
 
-from .collectors import register_database_collectors
+from .collectors import DATABASE_REGISTRY
 
 
 def _allowed(request: HttpRequest) -> bool:
@@ -28,5 +28,5 @@ def metrics(request: HttpRequest) -> HttpResponse:
         return HttpResponse(
             "metrics are for the internal network or a bearer token\n", status=403, content_type="text/plain"
         )
-    register_database_collectors()
-    return ExportToDjangoView(request)
+    body = generate_latest(REGISTRY) + generate_latest(DATABASE_REGISTRY)
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
