@@ -85,7 +85,7 @@ analytics: $(VENV)/.installed-dev
 	$(STACK_ENV) $(PY) manage.py analytics_sink
 
 worker: $(VENV)/.installed-dev
-	$(STACK_ENV) $(VENV)/bin/celery -A payproc worker --loglevel=INFO
+	$(STACK_ENV) $(VENV)/bin/celery -A payproc worker --pool threads --concurrency 8 --loglevel=INFO
 
 beat: $(VENV)/.installed-dev
 	$(STACK_ENV) $(VENV)/bin/celery -A payproc beat --loglevel=INFO --schedule var/celerybeat-schedule

@@ -6,12 +6,16 @@ role="${1:-web}"
 shift || true
 case "$role" in
   migrate) exec python manage.py migrate --noinput ;;
-  web) exec gunicorn payproc.wsgi:application --bind 0.0.0.0:8080 --workers "${WEB_CONCURRENCY:-3}" \
+  # One process per replica (threads inside), so each replica's /metrics holds all its counters;
+  # scale with more replicas behind the proxy.
+  web) exec gunicorn payproc.wsgi:application --bind 0.0.0.0:8080 --workers 1 --threads "${WEB_THREADS:-8}" \
          --graceful-timeout 30 --access-logfile - "$@" ;;
   relay) exec python manage.py relay_outbox "$@" ;;
   consumer) exec python manage.py consume_events "$@" ;;
   analytics) exec python manage.py analytics_sink "$@" ;;
-  worker) exec celery -A payproc worker --loglevel "${LOG_LEVEL:-INFO}" --concurrency "${WORKER_CONCURRENCY:-4}" "$@" ;;
+  # Threads, not forked children: tasks wait on I/O, and one process keeps one set of metrics.
+  worker) exec celery -A payproc worker --pool threads --loglevel "${LOG_LEVEL:-INFO}" \
+            --concurrency "${WORKER_CONCURRENCY:-8}" "$@" ;;
   beat) exec celery -A payproc beat --loglevel "${LOG_LEVEL:-INFO}" --schedule /tmp/celerybeat-schedule "$@" ;;
   manage) exec python manage.py "$@" ;;
   *) echo "unknown role: $role (migrate|web|relay|consumer|analytics|worker|beat|manage)" >&2; exit 2 ;;

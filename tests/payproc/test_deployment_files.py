@@ -1,5 +1,6 @@
 """docker-compose.yml cannot run here (no Docker engine): check that it names only things the repo has."""
 
+import json
 import re
 from pathlib import Path
 
@@ -49,3 +50,70 @@ def test_dependencies_refer_to_defined_services_and_kafka_is_kraft():
 def test_secrets_have_no_default_in_compose():
     text = (ROOT / "docker-compose.yml").read_text()
     assert "${DJANGO_SECRET_KEY:?" in text and "${CARD_FINGERPRINT_KEY:?" in text
+
+
+def _interpolated() -> dict:
+    """The compose file as Docker would read it with no .env: defaults filled in, required ones set."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    text = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", text)
+    text = re.sub(r"\$\{[A-Z_]+:\?[^}]*\}", "set-by-the-operator", text)
+    return yaml.safe_load(text.replace("$$", "$"))
+
+
+def test_compose_file_is_valid_against_the_compose_specification():
+    from importlib.resources import files
+
+    import jsonschema
+
+    schema = json.loads((files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json").read_text())
+    compose = _interpolated()
+
+    validator = jsonschema.validators.validator_for(schema)(schema)  # the draft the schema declares (2020-12)
+    errors = sorted(validator.iter_errors(compose), key=lambda e: list(map(str, e.absolute_path)))
+    assert not errors, [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors]
+
+
+def test_every_file_compose_mounts_exists_in_the_repo():
+    for name, service in _compose()["services"].items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (ROOT / source).exists(), f"{name} mounts missing {source}"
+
+
+def test_operator_ports_match_the_readme_port_map():
+    published = {
+        int(port.split(":")[0]): name
+        for name, service in _compose()["services"].items()
+        for port in service.get("ports", [])
+    }
+    assert published == {8080: "proxy", 3000: "grafana", 9090: "prometheus", 16686: "jaeger", 9093: "alertmanager"}
+
+
+def test_prometheus_scrapes_every_process_on_the_port_it_serves():
+    services = _compose()["services"]
+    config = yaml.safe_load((ROOT / "config" / "prometheus.yml").read_text())
+    targets = {
+        target
+        for job in config["scrape_configs"]
+        for static in job.get("static_configs", [])
+        for target in static["targets"]
+    }
+    for name in ("relay", "consumer", "worker", "analytics"):
+        assert f"{name}:{services[name]['environment']['METRICS_PORT']}" in targets, name
+    assert any(sd["names"] == ["web"] for job in config["scrape_configs"] for sd in job.get("dns_sd_configs", []))
+    assert config["rule_files"] == ["/etc/prometheus/prometheus_rules.yml"]
+
+
+def test_alertmanager_posts_to_payproc_receiver_with_the_bearer_token():
+    from django.urls import resolve
+
+    config = yaml.safe_load((ROOT / "config" / "alertmanager.yml").read_text())
+    [receiver] = config["receivers"]
+    [webhook] = receiver["webhook_configs"]
+    assert webhook["url"].endswith("/alerts/alertmanager") and webhook["send_resolved"] is True
+    assert resolve("/alerts/alertmanager").url_name == "alertmanager-webhook"
+    assert webhook["http_config"]["authorization"]["credentials_file"] in " ".join(
+        _compose()["services"]["alertmanager"]["entrypoint"]
+    )
+    assert config["route"]["group_by"] and config["route"]["repeat_interval"]
