@@ -11,6 +11,7 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -49,6 +50,24 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
+def run_threads(target: Callable[..., None], argument_lists: list[tuple]) -> float:
+    """Run `target` once per argument tuple, each in its own thread; return the wall time in seconds."""
+    threads = [threading.Thread(target=target, args=arguments) for arguments in argument_lists]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started
+
+
+def figures(latencies: list[float]) -> str:
+    return (
+        f"p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, "
+        f"p99 {percentile(latencies, 0.99):.1f} ms"
+    )
+
+
 def post_payments(secret: str, count: int, latencies: list[float]) -> None:
     client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
     try:
@@ -76,20 +95,10 @@ def main() -> None:
 
     latencies: list[float] = []
     post_payments(issued.secret, 20, [])  # warm-up
-    started = time.perf_counter()
-    threads = [
-        threading.Thread(target=post_payments, args=(issued.secret, REQUESTS // THREADS, latencies))
-        for _ in range(THREADS)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_threads(post_payments, [(issued.secret, REQUESTS // THREADS, latencies)] * THREADS)
     print(
         f"POST /transaction: {len(latencies)} requests, {THREADS} threads, {len(latencies) / elapsed:.0f} req/s, "
-        f"p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, "
-        f"p99 {percentile(latencies, 0.99):.1f} ms (in-process client, PostgreSQL + Redis)"
+        f"{figures(latencies)} (in-process client, PostgreSQL + Redis)"
     )
 
     backlog = OutboxEvent.objects.filter(published_at__isnull=True).count()
@@ -144,17 +153,10 @@ def fraud() -> None:
     score_events(envelopes[:20], [])  # warm-up
     work = envelopes[20:]
     chunks = [work[index::THREADS] for index in range(THREADS)]
-    started = time.perf_counter()
-    threads = [threading.Thread(target=score_events, args=(chunk, latencies)) for chunk in chunks]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    elapsed = run_threads(score_events, [(chunk, latencies) for chunk in chunks])
     print(
         f"fraud scoring: {len(latencies)} created events, {THREADS} threads, {len(latencies) / elapsed:.0f} events/s, "
-        f"decision latency p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, "
-        f"p99 {percentile(latencies, 0.99):.1f} ms (handler with idempotency record, PostgreSQL + Redis)"
+        f"decision latency {figures(latencies)} (handler with idempotency record, PostgreSQL + Redis)"
     )
 
 
