@@ -10,6 +10,11 @@ from rest_framework.test import APIClient
 
 from payproc.observability.process import serve_process_metrics
 from tests.conftest import payment
+from tests.transactions.conftest import handler_calls, kafka  # noqa: F401 - shared fixtures
+from tests.transactions.test_kafka_celery_bridge import pump
+from transactions.adapters.kafka import ensure_topics
+from transactions.consumer import build_bridge
+from transactions.outbox import relay_pending
 
 
 def sample(name: str, **labels: str) -> float:
@@ -94,3 +99,27 @@ def test_celery_task_outcomes_are_counted(db):
     before = sample("payproc_celery_tasks_total", task="alerts.tasks.escalate_incidents", outcome="success")
     escalate_incidents.delay()
     assert sample("payproc_celery_tasks_total", task="alerts.tasks.escalate_incidents", outcome="success") == before + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_consumer_lag_is_reported_per_group_and_topic(kafka, settings, api_key, handler_calls):  # noqa: F811
+    settings.KAFKA_TOPIC_PARTITIONS = 1  # one partition: the lag is exactly what is left of it
+    ensure_topics([kafka["topic"]])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key}")
+    for number in range(5):
+        response = client.post("/transaction", payment(merchant_reference=f"lag-{number}"), format="json")
+        assert response.status_code == 202
+    relay_pending()
+    bridge = build_bridge(group_id=kafka["group"], topics=[kafka["topic"]], max_poll_records=2)
+    lag = {"group": kafka["group"], "topic": kafka["topic"]}
+    try:
+        pump(bridge, lambda: len(handler_calls.keys) >= 2, commit=False)
+        bridge.report_lag(every_seconds=0)
+        assert sample("payproc_kafka_consumer_lag", **lag) == 5 - len(handler_calls.keys) > 0
+
+        pump(bridge, lambda: len(handler_calls.keys) == 5)
+        bridge.report_lag(every_seconds=0)
+        assert sample("payproc_kafka_consumer_lag", **lag) == 0
+    finally:
+        bridge.close()
