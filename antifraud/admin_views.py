@@ -23,6 +23,10 @@ AGE_BUCKETS = (
 )
 
 
+def percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
 def review_queue_age() -> list[dict[str, object]]:
     now, counts = timezone.now(), {label: 0 for _, label in AGE_BUCKETS}
     for created_at in review_queue().values_list("created_at", flat=True):
@@ -48,6 +52,8 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
         {
             "title": "Analytics",
             "data": data,
+            "approval_rate": percent(data["approval_rate"]),
+            "fraud_rate": percent(data["fraud_rate"]),
             "range": window,
             "ranges": list(RANGES),
             "merchants": Merchant.objects.order_by("name"),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from payproc.http.errors import DomainError
 
 from . import audit
+from .bin_countries import bin_country
 from .lists import add_list_entry
 from .models import ListKind, ListType, ReviewQueueItem
 from .review import review_transaction
@@ -155,6 +156,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": f"Payment {tx.id}",
             "tx": tx,
+            "card_country": bin_country(tx.card_bin),
             "decision": getattr(tx, "fraud_decision", None),
             "history": tx.history.all(),
             "related": related_payments(tx),

@@ -75,6 +75,7 @@ def test_payment_page_shows_rules_history_and_related_payments_without_the_card_
     assert "amount 49.99 USD above 1.00 USD" in page
     assert "pending" in page and "review" in page  # history
     assert "5.00 USD" in page  # related payment
+    assert "visa 424242…4242, expires 12/2034; issued in US" in page
     assert VISA not in page and "4242 4242" not in page
 
 
@@ -133,6 +134,19 @@ def test_block_card_from_the_payment_page(analyst, flagged):
     assert AuditEntry.objects.filter(action="list.block").exists()
 
 
+@pytest.mark.parametrize(
+    ("action", "kind", "value"), [("allow:ip", "ip", "203.0.113.7"), ("allow:device", "device", "dev-9")]
+)
+def test_allow_ip_or_device_from_the_payment_page(analyst, flagged, action, kind, value):
+    tx = flagged(device_id="dev-9")
+    assert f'value="{action}"' in analyst.get(f"{QUEUE}{tx.pk}/change/").content.decode()
+
+    analyst.post(f"{QUEUE}{tx.pk}/change/", {"action": action, "reason": "known good customer"})
+
+    entry = ListEntry.objects.get()
+    assert (entry.list_type, entry.kind, entry.value) == ("allow", kind, value)
+
+
 def test_analyst_cannot_open_rules_or_merchants(analyst):
     assert analyst.get("/admin/antifraud/fraudrule/").status_code == 403
     assert analyst.get("/admin/transactions/merchant/").status_code == 403
@@ -158,7 +172,7 @@ def test_analytics_page_shows_totals_over_the_embedded_store(analyst, flagged, m
 
     page = analyst.get("/admin/analytics/?range=24h").content.decode()
 
-    assert "2 payments" in page
+    assert "2 payments; approval rate —; fraud rate 0.0%" in page
     assert "chart-4.6.1.umd.min.js" in page and "cdn" not in page.lower()
     assert '"queue_age"' in page
 

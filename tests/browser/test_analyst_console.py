@@ -75,5 +75,5 @@ def test_analyst_declines_a_flagged_payment_in_the_browser(live_server, flagged_
 
     page.goto(f"{live_server.url}/admin/analytics/")
     page.wait_for_function("window.analyticsRendered === true")
-    assert "1 payments" in page.locator("#analytics-totals").inner_text()
+    assert "1 payment;" in page.locator("#analytics-totals").inner_text()
     page.screenshot(path=str(ARTIFACTS / "analytics.png"), full_page=True)
