@@ -30,6 +30,7 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 MAX_TRANSACTIONS_IN_DETAILS = 20
+HEADINGS = {False: "⬆️ Escalated: not acknowledged", True: "🔁 Still firing, not acknowledged"}
 
 
 class IncidentStateError(Exception):
@@ -162,21 +163,31 @@ def active_silence(incident: Incident, *, now: datetime) -> Silence | None:
     return None
 
 
-def _notify_level(incident: Incident, index: int, *, now: datetime, heading: str = "") -> None:
+def _notify_level(incident: Incident, index: int, *, now: datetime, heading: str = "") -> bool:
+    """Notify one level and schedule the next step. Under a silence nothing is sent and the level is held
+    until the silence ends, so nobody is skipped. Returns whether the level was notified."""
     levels = levels_for(incident.rule)
     index = min(index, len(levels) - 1)
+    silence = active_silence(incident, now=now)
+    if silence is not None:
+        incident.next_escalation_at = silence.ends_at
+        incident.save(update_fields=["next_escalation_at"])
+        _history(
+            incident,
+            "silenced",
+            note=f"level {index + 1} held until {silence.ends_at:%Y-%m-%d %H:%M} UTC: "
+            f"{silence.reason} ({silence.created_by})",
+        )
+        return False
     incident.escalation_level = index
     following = levels[index + 1].delay_seconds if index + 1 < len(levels) else incident.rule.repeat_interval_seconds
     incident.next_escalation_at = now + timedelta(seconds=following)
     incident.save(update_fields=["escalation_level", "next_escalation_at"])
-    silence = active_silence(incident, now=now)
-    if silence is not None:
-        _history(incident, "silenced", note=f"level {index + 1} not sent: {silence.reason} ({silence.created_by})")
-        return
     text, buttons = incident_text(incident, heading=heading), incident_buttons(incident)
     for chat_id in levels[index].targets:
         _queue(incident, chat_id=chat_id, text=text, with_buttons=bool(buttons), now=now)
     _history(incident, "notified", note=f"level {index + 1}: {', '.join(levels[index].targets) or 'console'}")
+    return True
 
 
 def _queue(
@@ -223,12 +234,16 @@ def escalate_due_incidents(*, now: datetime | None = None, limit: int = 200) -> 
             .order_by("next_escalation_at")[:limit]
         )
         for incident in due:
-            last = len(levels_for(incident.rule)) - 1
-            repeating = incident.escalation_level >= last
-            heading = "🔁 Still firing, not acknowledged" if repeating else "⬆️ Escalated: not acknowledged"
-            _notify_level(incident, incident.escalation_level + 1, now=now, heading=heading)
-            _history(incident, "repeated" if repeating else "escalated", note=f"level {incident.escalation_level + 1}")
-            _emit(incident, "escalated", actor="system")
+            first = incident.escalation_level < 0  # opened under a silence that has ended
+            repeating = incident.escalation_level >= len(levels_for(incident.rule)) - 1
+            heading = "" if first else HEADINGS[repeating]
+            if not _notify_level(incident, incident.escalation_level + 1, now=now, heading=heading):
+                continue
+            if not first:
+                _history(
+                    incident, "repeated" if repeating else "escalated", note=f"level {incident.escalation_level + 1}"
+                )
+                _emit(incident, "escalated", actor="system")
             escalated += 1
     return escalated
 

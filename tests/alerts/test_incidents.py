@@ -170,3 +170,24 @@ def test_a_backed_up_outbox_raises_an_incident_without_kafka(db, settings):
     assert "1 unsent events" in incident.summary
     OutboxEvent.objects.all().delete()
     assert check_outbox_backlog() == 0
+
+
+def test_a_silence_holds_escalation_and_the_first_level_hears_when_it_ends(fraud_spike_rule):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        now = timezone.now()
+        Silence.objects.create(
+            rule=fraud_spike_rule,
+            starts_at=now,
+            ends_at=now + timedelta(hours=2),
+            reason="maintenance",
+            created_by="olga",
+        )
+        spike(4)
+        clock.shift(timedelta(hours=1))
+        assert escalate_due_incidents() == 0  # still silenced: nothing due before the silence ends
+        assert not Notification.objects.exists()
+
+        clock.shift(timedelta(hours=1, seconds=1))
+        assert escalate_due_incidents() == 1
+        assert targets() == ["1001"]  # level 1 first, not straight to level 2
+        assert Incident.objects.get().escalation_level == 0
