@@ -117,3 +117,13 @@ def test_alertmanager_posts_to_payproc_receiver_with_the_bearer_token():
         _compose()["services"]["alertmanager"]["entrypoint"]
     )
     assert config["route"]["group_by"] and config["route"]["repeat_interval"]
+
+
+def test_long_running_services_have_health_checks_that_match_their_ports():
+    services = _compose()["services"]
+    for name in ("web", "relay", "consumer", "worker", "analytics", "proxy", "prometheus", "grafana", "alertmanager"):
+        assert "healthcheck" in services[name], name
+    for name in ("relay", "consumer", "worker", "analytics"):
+        assert f":{services[name]['environment']['METRICS_PORT']}/metrics" in " ".join(
+            services[name]["healthcheck"]["test"]
+        )
