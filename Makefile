@@ -52,6 +52,7 @@ bench: $(VENV)/.installed-dev var
 	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='payproc_bench'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U postgres payproc_bench
 	$(PY) scripts/bench.py
+	$(PY) scripts/bench.py queue
 
 ## bench-fraud: scoring throughput (events/s) and decision latency against PostgreSQL and Redis
 bench-fraud: $(VENV)/.installed-dev var

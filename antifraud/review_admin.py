@@ -16,7 +16,7 @@ from .bin_countries import bin_country
 from .lists import add_list_entry
 from .models import ListKind, ListType, ReviewQueueItem
 from .review import review_transaction
-from .selectors import related_payments, review_queue
+from .selectors import related_payments, review_queue, with_fired_rule
 
 
 class RuleFiredFilter(admin.SimpleListFilter):
@@ -30,7 +30,7 @@ class RuleFiredFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value():
-            return queryset.filter(fraud_decision__fired_rules__icontains=f'"{self.value()}"')
+            return with_fired_rule(queryset, self.value())
         return queryset
 
 
@@ -62,7 +62,7 @@ class AgeFilter(admin.SimpleListFilter):
 class ReviewQueueAdmin(admin.ModelAdmin):
     list_display = ("created_at", "merchant", "amount_display", "score", "top_rule", "customer_email", "card_last4")
     list_filter = ("merchant", "currency", RuleFiredFilter, AgeFilter)
-    ordering = ("created_at",)
+    ordering = ("created_at", "id")  # total, so the admin adds no "-pk" and the queue index serves it
     sortable_by = ("created_at", "amount_display", "score")
     list_per_page = 50
     show_full_result_count = False  # one COUNT for the filtered list, not a second for the whole table

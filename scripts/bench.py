@@ -1,4 +1,5 @@
-"""Benchmarks (`make bench`): API latency and throughput, outbox relay throughput to Kafka;
+"""Benchmarks (`make bench`): API latency and throughput, outbox relay throughput to Kafka, the analysts'
+review queue with 100,000 payments in review;
 (`make bench-fraud`, `scripts/bench.py fraud`): scoring throughput and decision latency.
 
 Runs against the services of scripts/services.sh, in a scratch PostgreSQL database of its own.
@@ -160,5 +161,84 @@ def fraud() -> None:
     )
 
 
+QUEUE_SIZE = int(os.environ.get("BENCH_QUEUE_SIZE", "100000"))
+
+
+def seed_review_queue() -> None:
+    """Payments in review with their decisions, written in bulk (scoring them one by one would take long)."""
+    from antifraud.models import FraudDecision
+    from transactions.api_keys import create_merchant
+    from transactions.models import Merchant, Transaction
+
+    merchant = Merchant.objects.filter(name="bench-queue").first() or create_merchant(name="bench-queue")[0]
+    missing = QUEUE_SIZE - Transaction.objects.filter(merchant=merchant, status="review").count()
+    for start in range(0, max(missing, 0), 5000):
+        batch = Transaction.objects.bulk_create(
+            Transaction(
+                merchant=merchant,
+                status="review",
+                amount_minor=1000 + n,
+                currency=("USD", "EUR", "GBP")[n % 3],
+                card_brand="visa",
+                card_bin="424242",
+                card_last4=f"{n % 10000:04d}",
+                card_exp_month=12,
+                card_exp_year=2034,
+                card_fingerprint=f"bench{n % 5000:059d}",
+                customer_email=f"c{n % 900}@example.com",
+            )
+            for n in range(start, min(start + 5000, missing))
+        )
+        FraudDecision.objects.bulk_create(
+            FraudDecision(
+                transaction=tx,
+                score=50 + tx.amount_minor % 30,
+                outcome="review",
+                review_at=50,
+                decline_at=80,
+                fired_rules=[
+                    {
+                        "rule": ("large_amount", "bin_country_mismatch")[tx.amount_minor % 2],
+                        "type": "amount_above",
+                        "score": 50,
+                        "observed": "bench",
+                    }
+                ],
+            )
+            for tx in batch
+        )
+
+
+def queue() -> None:
+    """The review queue page as an analyst opens, sorts and filters it."""
+    from django.contrib.auth import get_user_model
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    seed_review_queue()
+    with connections["default"].cursor() as cursor:
+        cursor.execute("ANALYZE")  # what autovacuum does after a bulk load
+    print(f"review queue: {QUEUE_SIZE} payments in review (seeded in {time.perf_counter() - started:.0f} s)")
+    admin, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(admin)
+    pages = {
+        "oldest first": "/admin/antifraud/reviewqueueitem/",
+        "by score": "/admin/antifraud/reviewqueueitem/?o=-4",
+        "EUR, rule fired": "/admin/antifraud/reviewqueueitem/?currency__exact=EUR&rule=large_amount",
+        "page 200": "/admin/antifraud/reviewqueueitem/?p=200",
+    }
+    for label, url in pages.items():
+        timings = []
+        for _ in range(6):
+            began = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - began) * 1000)
+            assert response.status_code == 200, response.status_code
+        print(f"  {label}: median {statistics.median(timings[1:]):.0f} ms ({url})")
+
+
 if __name__ == "__main__":
-    fraud() if sys.argv[1:] == ["fraud"] else main()
+    {"fraud": fraud, "queue": queue}.get(sys.argv[1] if sys.argv[1:] else "", main)()

@@ -82,6 +82,8 @@ class Transaction(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["merchant", "-created_at"], name="tx_merchant_created"),
             models.Index(fields=["merchant", "status", "-created_at"], name="tx_merchant_status_created"),
+            # The analysts' review queue: payments in review, oldest first, across merchants.
+            models.Index(fields=["created_at", "id"], condition=Q(status="review"), name="tx_review_queue"),
         ]
         constraints: ClassVar = [
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="tx_amount_positive"),

@@ -59,6 +59,17 @@ def test_queue_costs_the_same_queries_for_5_or_25_payments(analyst, flagged, dja
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
+def test_rule_filter_keeps_the_payments_that_fired_that_rule(analyst, flagged, rule):
+    rule("bigger", "amount_above", 10, thresholds={"USD": 5000})
+    flagged(amount="49.99")  # fires "big" only
+    flagged(amount="60.00")  # fires "big" and "bigger"
+
+    def count(query: str) -> int:
+        return analyst.get(QUEUE + query).context["cl"].result_count
+
+    assert (count("?rule=big"), count("?rule=bigger"), count("?rule=nothing")) == (2, 1, 0)
+
+
 def test_filters_and_sorting_answer(analyst, flagged):
     flagged()
 
