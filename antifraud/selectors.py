@@ -3,18 +3,25 @@
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from transactions.models import Status, Transaction
+
+from .models import AnalystReview
 
 RELATED_WINDOW = timedelta(days=30)
 
 
 def review_queue() -> QuerySet[Transaction]:
     """Payments waiting for an analyst, with what the list needs in the same query."""
-    return Transaction.objects.filter(status=Status.REVIEW, analyst_review__isnull=True).select_related(
-        "merchant", "fraud_decision"
+    # An approved payment stays in `review` until the provider answers: NOT EXISTS keeps it out, and
+    # (unlike a LEFT JOIN … IS NULL) lets PostgreSQL estimate it and walk the queue index in order.
+    decided = AnalystReview.objects.filter(transaction=OuterRef("pk"))
+    return (
+        Transaction.objects.filter(status=Status.REVIEW)
+        .filter(~Exists(decided))
+        .select_related("merchant", "fraud_decision")
     )
 
 
