@@ -77,3 +77,31 @@ def test_tracing_off_puts_no_trace_in_events(settings):
     settings.TRACING_ENABLED = False
     with trace.get_tracer("test").start_as_current_span("work"):
         assert current_traceparent() is None
+
+
+PROBE = """
+import django, json
+django.setup()
+from django.conf import settings
+from opentelemetry import trace
+print(json.dumps({
+    "provider": type(trace.get_tracer_provider()).__module__,
+    "django_instrumented": any("opentelemetry" in m for m in settings.MIDDLEWARE),
+}))
+"""
+
+
+@pytest.mark.parametrize(("endpoint", "sdk"), [("", False), ("http://127.0.0.1:4318", True)])
+def test_tracing_is_set_up_only_when_an_exporter_is_configured(endpoint, sdk):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "payproc.settings.test", "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint}
+    result = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe["provider"].startswith("opentelemetry.sdk") is sdk
+    assert probe["django_instrumented"] is sdk
