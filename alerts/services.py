@@ -1,4 +1,4 @@
-"""Incidents: open or update on a match, escalate, acknowledge, resolve. Every change writes its history,
+"""Incidents: match events to rules, open or count, acknowledge, resolve. Every change writes its history,
 its notifications and an `alerts.incident` event in the same database transaction."""
 
 import logging
@@ -6,31 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from antifraud.adapters.velocity import get_velocity_store
-from transactions.events import enqueue_event
 
-from .events import INCIDENT
+from . import history
 from .matching import matches, render
-from .messages import incident_buttons, incident_text
-from .metrics import INCIDENTS
-from .models import (
-    AlertRule,
-    Incident,
-    IncidentEvent,
-    IncidentState,
-    Notification,
-    NotificationStatus,
-    Severity,
-    Silence,
-)
+from .models import AlertRule, Incident, IncidentState, Severity
+from .notify import notify_level, update_messages
 
 logger = logging.getLogger(__name__)
 MAX_TRANSACTIONS_IN_DETAILS = 20
-HEADINGS = {False: "⬆️ Escalated: not acknowledged", True: "🔁 Still firing, not acknowledged"}
 
 
 class IncidentStateError(Exception):
@@ -43,12 +30,6 @@ class IncidentStateError(Exception):
 class Match:
     rule: AlertRule
     group_key: str
-
-
-@dataclass(frozen=True, slots=True)
-class Level:
-    delay_seconds: int
-    targets: list[str]
 
 
 # --- Matching -----------------------------------------------------------------------------------
@@ -122,9 +103,9 @@ def fire(*, match: Match, event: dict[str, Any], severity: str | None = None) ->
             )
     except IntegrityError:
         return fire(match=match, event=event, severity=severity)
-    _history(incident, "opened", note=f"first match: event {event.get('event_id', '')}")
-    _notify_level(incident, 0, now=now)
-    _emit(incident, "opened", actor="system")
+    history.record(incident, "opened", note=f"first match: event {event.get('event_id', '')}")
+    notify_level(incident, 0, now=now)
+    history.emit(incident, "opened", actor="system")
     return incident
 
 
@@ -136,116 +117,6 @@ def _open_incident(rule: AlertRule, group_key: str) -> Incident | None:
         .exclude(state=IncidentState.RESOLVED)
         .first()
     )
-
-
-# --- Escalation and notifications -----------------------------------------------------------------
-
-
-def levels_for(rule: AlertRule) -> list[Level]:
-    """The rule's policy levels; without a policy (or with empty targets) the default chats are used."""
-    default = list(settings.ALERTS_DEFAULT_CHAT_IDS) or [""]  # "": the console notifier's only chat
-    if rule.escalation_policy is None:
-        return [Level(delay_seconds=0, targets=default)]
-    levels = [
-        Level(delay_seconds=level.delay_seconds, targets=[str(t) for t in level.targets] or default)
-        for level in rule.escalation_policy.levels.order_by("position")
-    ]
-    return levels or [Level(delay_seconds=0, targets=default)]
-
-
-def active_silence(incident: Incident, *, now: datetime) -> Silence | None:
-    candidates = Silence.objects.filter(starts_at__lte=now, ends_at__gt=now).filter(
-        rule__isnull=True
-    ) | Silence.objects.filter(starts_at__lte=now, ends_at__gt=now, rule=incident.rule_id)
-    for silence in candidates.order_by("-ends_at"):
-        if not silence.group_key or silence.group_key == incident.group_key:
-            return silence
-    return None
-
-
-def _notify_level(incident: Incident, index: int, *, now: datetime, heading: str = "") -> bool:
-    """Notify one level and schedule the next step. Under a silence nothing is sent and the level is held
-    until the silence ends, so nobody is skipped. Returns whether the level was notified."""
-    levels = levels_for(incident.rule)
-    index = min(index, len(levels) - 1)
-    silence = active_silence(incident, now=now)
-    if silence is not None:
-        incident.next_escalation_at = silence.ends_at
-        incident.save(update_fields=["next_escalation_at"])
-        _history(
-            incident,
-            "silenced",
-            note=f"level {index + 1} held until {silence.ends_at:%Y-%m-%d %H:%M} UTC: "
-            f"{silence.reason} ({silence.created_by})",
-        )
-        return False
-    incident.escalation_level = index
-    following = levels[index + 1].delay_seconds if index + 1 < len(levels) else incident.rule.repeat_interval_seconds
-    incident.next_escalation_at = now + timedelta(seconds=following)
-    incident.save(update_fields=["escalation_level", "next_escalation_at"])
-    text, buttons = incident_text(incident, heading=heading), incident_buttons(incident)
-    for chat_id in levels[index].targets:
-        _queue(incident, chat_id=chat_id, text=text, with_buttons=bool(buttons), now=now)
-    _history(incident, "notified", note=f"level {index + 1}: {', '.join(levels[index].targets) or 'console'}")
-    return True
-
-
-def _queue(
-    incident: Incident,
-    *,
-    chat_id: str,
-    text: str,
-    with_buttons: bool,
-    now: datetime,
-    reply_to: Notification | None = None,
-) -> Notification:
-    notification = Notification.objects.create(
-        incident=incident,
-        chat_id=chat_id,
-        kind="update" if reply_to else "message",
-        text=text,
-        with_buttons=with_buttons,
-        reply_to=reply_to,
-        next_attempt_at=now,
-        created_at=now,
-    )
-
-    def hand_to_worker() -> None:
-        from .tasks import deliver_notification
-
-        try:
-            deliver_notification.delay(notification.pk)
-        except Exception:  # noqa: BLE001 - broker down: the beat safety net delivers it
-            logger.warning("could not queue notification %s; the periodic delivery will send it", notification.pk)
-
-    transaction.on_commit(hand_to_worker)
-    return notification
-
-
-def escalate_due_incidents(*, now: datetime | None = None, limit: int = 200) -> int:
-    """Notify the next level of every firing incident whose delay has passed; repeat at the last level."""
-    now = now or timezone.now()
-    escalated = 0
-    with transaction.atomic():
-        due = (
-            Incident.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("rule", "rule__escalation_policy")
-            .filter(state=IncidentState.FIRING, next_escalation_at__lte=now)
-            .order_by("next_escalation_at")[:limit]
-        )
-        for incident in due:
-            first = incident.escalation_level < 0  # opened under a silence that has ended
-            repeating = incident.escalation_level >= len(levels_for(incident.rule)) - 1
-            heading = "" if first else HEADINGS[repeating]
-            if not _notify_level(incident, incident.escalation_level + 1, now=now, heading=heading):
-                continue
-            if not first:
-                _history(
-                    incident, "repeated" if repeating else "escalated", note=f"level {incident.escalation_level + 1}"
-                )
-                _emit(incident, "escalated", actor="system")
-            escalated += 1
-    return escalated
 
 
 # --- Acknowledge and resolve ----------------------------------------------------------------------
@@ -260,9 +131,9 @@ def acknowledge_incident(*, incident_id: Any, actor: str) -> Incident:
         incident.acknowledged_at, incident.acknowledged_by = timezone.now(), actor
         incident.next_escalation_at = None
         incident.save(update_fields=["state", "acknowledged_at", "acknowledged_by", "next_escalation_at"])
-        _history(incident, "acknowledged", actor=actor)
-        _update_messages(incident)
-        _emit(incident, "acknowledged", actor=actor)
+        history.record(incident, "acknowledged", actor=actor)
+        update_messages(incident)
+        history.emit(incident, "acknowledged", actor=actor)
     return incident
 
 
@@ -280,9 +151,9 @@ def _resolve(incident: Incident, *, actor: str, note: str = "") -> None:
     incident.resolved_at, incident.resolved_by = timezone.now(), actor
     incident.next_escalation_at = None
     incident.save(update_fields=["state", "resolved_at", "resolved_by", "next_escalation_at"])
-    _history(incident, "resolved", actor=actor, note=note)
-    _update_messages(incident)
-    _emit(incident, "resolved", actor=actor)
+    history.record(incident, "resolved", actor=actor, note=note)
+    update_messages(incident)
+    history.emit(incident, "resolved", actor=actor)
 
 
 def resolve_matching(*, match: Match, actor: str, note: str = "") -> Incident | None:
@@ -320,38 +191,3 @@ def _state_message(incident: Incident) -> str:
     if incident.state == IncidentState.RESOLVED:
         return f"already resolved by {incident.resolved_by}"
     return f"incident is {incident.state}"
-
-
-def _update_messages(incident: Incident) -> None:
-    """Edit every message sent about the incident so each chat sees its new state (and fewer buttons)."""
-    now = timezone.now()
-    text, buttons = incident_text(incident), incident_buttons(incident)
-    originals = incident.notifications.filter(kind="message").exclude(status=NotificationStatus.FAILED)
-    for original in originals:
-        _queue(incident, chat_id=original.chat_id, text=text, with_buttons=bool(buttons), now=now, reply_to=original)
-
-
-def _history(incident: Incident, kind: str, *, actor: str = "system", note: str = "") -> None:
-    IncidentEvent.objects.create(incident=incident, at=timezone.now(), kind=kind, actor=actor, note=note[:500])
-
-
-def _emit(incident: Incident, change: str, *, actor: str) -> None:
-    severity = incident.severity
-    transaction.on_commit(lambda: INCIDENTS.labels(severity=severity, change=change).inc())
-    enqueue_event(
-        event_type=INCIDENT,
-        key=str(incident.pk),
-        topic=settings.TOPIC_INCIDENTS,
-        data={
-            "incident_id": str(incident.pk),
-            "rule": incident.rule.name,
-            "group_key": incident.group_key,
-            "state": incident.state,
-            "change": change,
-            "severity": incident.severity,
-            "summary": incident.summary,
-            "match_count": incident.match_count,
-            "escalation_level": incident.escalation_level,
-            "actor": actor,
-        },
-    )

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from transactions.outbox import outbox_backlog
 
-from . import delivery, services
+from . import delivery, escalation, services
 from .evaluation import evaluate_now
 from .events import OUTBOX_BACKLOG
 
@@ -24,7 +24,7 @@ def deliver_notifications() -> int:
 
 @shared_task
 def escalate_incidents() -> int:
-    return services.escalate_due_incidents()
+    return escalation.escalate_due_incidents()
 
 
 @shared_task

@@ -6,12 +6,12 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from alerts.escalation import escalate_due_incidents
 from alerts.evaluation import evaluate_event
 from alerts.models import Incident, IncidentState, Notification, Silence
 from alerts.services import (
     IncidentStateError,
     acknowledge_incident,
-    escalate_due_incidents,
     resolve_incident,
     resolve_quiet_incidents,
 )

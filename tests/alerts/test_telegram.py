@@ -8,9 +8,9 @@ from django.test import Client
 from django.utils import timezone
 
 from alerts.delivery import deliver_due_notifications
+from alerts.escalation import escalate_due_incidents
 from alerts.evaluation import evaluate_event
 from alerts.models import Incident, Notification
-from alerts.services import escalate_due_incidents
 
 from .conftest import BOT_TOKEN, WEBHOOK_SECRET
 from .helpers import decision_event
