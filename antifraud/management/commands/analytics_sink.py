@@ -1,6 +1,4 @@
 import logging
-import signal
-import threading
 from typing import Any
 
 from celery.utils.time import get_exponential_backoff_interval
@@ -10,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from antifraud.adapters.clickhouse import ClickHouseAnalytics
 from antifraud.analytics_sink import AnalyticsSink
 from payproc.observability.process import serve_process_metrics
+from payproc.processes import stop_on_signals
 from transactions.adapters.kafka import make_consumer
 
 logger = logging.getLogger("payproc.analytics")
@@ -21,9 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not (settings.KAFKA_BOOTSTRAP_SERVERS and settings.CLICKHOUSE_URL):
             raise CommandError("analytics_sink needs KAFKA_BOOTSTRAP_SERVERS and CLICKHOUSE_URL.")
-        stop = threading.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
+        stop = stop_on_signals()
         serve_process_metrics("analytics")
         consumer = make_consumer(
             topics=[settings.TOPIC_TRANSACTIONS, settings.TOPIC_DECISIONS], group_id=settings.ANALYTICS_CONSUMER_GROUP

@@ -1,6 +1,4 @@
 import logging
-import signal
-import threading
 from typing import Any
 
 from celery.utils.time import get_exponential_backoff_interval
@@ -8,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from payproc.observability.process import serve_process_metrics
+from payproc.processes import stop_on_signals
 from transactions.consumer import build_bridge
 
 logger = logging.getLogger("payproc.consumer")
@@ -23,9 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, group: str | None, topics: list[str] | None, **options: Any) -> None:
         if not settings.KAFKA_BOOTSTRAP_SERVERS:
             raise CommandError("KAFKA_BOOTSTRAP_SERVERS is not set: in the embedded default, events run in-process.")
-        stop = threading.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
+        stop = stop_on_signals()
         serve_process_metrics("consumer")
         bridge = build_bridge(
             group_id=group or settings.KAFKA_CONSUMER_GROUP, topics=topics or settings.EVENT_BRIDGE_TOPICS

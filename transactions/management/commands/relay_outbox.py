@@ -1,6 +1,4 @@
 import logging
-import signal
-import threading
 from typing import Any
 
 from celery.utils.time import get_exponential_backoff_interval
@@ -8,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from payproc.observability.process import serve_process_metrics
+from payproc.processes import stop_on_signals
 from transactions.adapters import close_publishers, get_publisher
 from transactions.outbox import relay_batch
 
@@ -21,9 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Publish what is pending, then exit.")
 
     def handle(self, *args: Any, once: bool, **options: Any) -> None:
-        stop = threading.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
+        stop = stop_on_signals()
         serve_process_metrics("relay")
         publisher = get_publisher()
         failures = 0

@@ -1,6 +1,4 @@
 import logging
-import signal
-import threading
 import time
 from typing import Any
 
@@ -8,6 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from payproc.celery import app
+from payproc.processes import stop_on_signals
 
 logger = logging.getLogger("payproc.periodic")
 
@@ -22,9 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Run every task once, then exit.")
 
     def handle(self, *args: Any, once: bool, **options: Any) -> None:
-        stop = threading.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
+        stop = stop_on_signals()
         app.loader.import_default_modules()  # the apps' tasks modules, which Celery discovers lazily
         schedule = {
             name: (entry["task"], float(entry["schedule"])) for name, entry in settings.CELERY_BEAT_SCHEDULE.items()
