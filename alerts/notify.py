@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import history
@@ -34,13 +35,14 @@ def levels_for(rule: AlertRule) -> list[Level]:
 
 
 def active_silence(incident: Incident, *, now: datetime) -> Silence | None:
-    candidates = Silence.objects.filter(starts_at__lte=now, ends_at__gt=now).filter(
-        rule__isnull=True
-    ) | Silence.objects.filter(starts_at__lte=now, ends_at__gt=now, rule=incident.rule_id)
-    for silence in candidates.order_by("-ends_at"):
-        if not silence.group_key or silence.group_key == incident.group_key:
-            return silence
-    return None
+    """The silence covering the incident now (its rule or all rules; its grouping key or all), longest first."""
+    return (
+        Silence.objects.filter(starts_at__lte=now, ends_at__gt=now)
+        .filter(Q(rule__isnull=True) | Q(rule=incident.rule_id))
+        .filter(Q(group_key="") | Q(group_key=incident.group_key))
+        .order_by("-ends_at")
+        .first()
+    )
 
 
 def notify_level(incident: Incident, index: int, *, now: datetime, heading: str = "") -> bool:
