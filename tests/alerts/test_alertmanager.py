@@ -76,13 +76,23 @@ def test_wrong_or_missing_token_is_rejected(alertmanager, header):
     assert not Incident.objects.exists()
 
 
-def test_malformed_payload_is_a_400_with_the_uniform_error(alertmanager):
+@pytest.mark.parametrize(
+    ("change", "param"),
+    [
+        (lambda body: body["alerts"][0].update(status="exploded"), "alerts"),
+        (lambda body: body.update(alerts=[]), "alerts"),
+        (lambda body: body["alerts"][0].update(labels={}), "alerts"),
+        (lambda body: body.pop("status"), "status"),
+    ],
+)
+def test_malformed_payload_is_a_400_with_the_uniform_error(alertmanager, change, param):
     body = payload("firing")
-    body["alerts"][0]["status"] = "exploded"
+    change(body)
 
     response = alertmanager.post("/alerts/alertmanager", body, format="json")
 
     assert response.status_code == 400
+    assert response.json()["error"]["param"].startswith(param)
     assert response.json()["error"]["type"] == "invalid_request_error"
     assert not Incident.objects.exists()
 

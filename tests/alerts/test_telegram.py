@@ -157,3 +157,49 @@ def test_without_a_bot_token_the_console_notifier_prints_the_message(fraud_spike
     with caplog.at_level("WARNING", logger="payproc.alerts"):
         assert deliver_due_notifications() == 1
     assert "Fraud spike at merchant" in caplog.text
+
+
+def test_malformed_webhook_bodies_get_a_clear_400(incident, bot_api):
+    response = Client().post(
+        "/alerts/telegram",
+        "{not json",
+        content_type="application/json",
+        headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_request"
+
+
+def test_updates_that_are_not_button_presses_are_ignored(incident, bot_api, on_call_user):
+    response = Client().post(
+        "/alerts/telegram",
+        {"update_id": 2, "message": {"message_id": 1, "text": "hello"}},
+        content_type="application/json",
+        headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+    )
+    assert response.status_code == 200 and response.json() == {"ok": True, "acted": False}
+    assert bot_api.calls == []
+
+
+@pytest.mark.parametrize("data", ["ack:not-a-uuid", "ack:6f1c9b7e-0000-4000-8000-00000000dead", "explode:1"])
+def test_button_data_that_names_no_incident_is_answered_and_changes_nothing(incident, bot_api, on_call_user, data):
+    update = {
+        "update_id": 3,
+        "callback_query": {
+            "id": "cbq-9",
+            "from": {"id": 555, "is_bot": False, "first_name": "Olga"},
+            "chat_instance": "1",
+            "data": data,
+        },
+    }
+    response = Client().post(
+        "/alerts/telegram",
+        update,
+        content_type="application/json",
+        headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+    )
+
+    assert response.status_code == 200 and response.json()["acted"] is False
+    assert bot_api.sent("answerCallbackQuery")[0]["text"] in {"No such incident.", "Unknown action."}
+    incident.refresh_from_db()
+    assert incident.state == "firing"
