@@ -203,3 +203,14 @@ def test_button_data_that_names_no_incident_is_answered_and_changes_nothing(inci
     assert bot_api.sent("answerCallbackQuery")[0]["text"] in {"No such incident.", "Unknown action."}
     incident.refresh_from_db()
     assert incident.state == "firing"
+
+
+def test_a_send_cut_off_mid_way_is_picked_up_again_after_its_claim_expires(incident, bot_api, settings):
+    from alerts.delivery import _claim
+
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert len(_claim(limit=10)) == 1  # a worker took it and died before sending
+        assert deliver_due_notifications() == 0
+        clock.shift(timedelta(seconds=settings.ALERTS_SEND_CLAIM_SECONDS + 1))
+        assert deliver_due_notifications() == 1
+    assert len(bot_api.sent("sendMessage")) == 1
