@@ -41,6 +41,23 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class SecretRedactionFilter(logging.Filter):
+    """Masks the bot token (it is part of every Bot API URL) wherever a log line or traceback carries it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from django.conf import settings
+
+        secret = settings.TELEGRAM_BOT_TOKEN
+        if secret:
+            message = record.getMessage()
+            if secret in message:
+                record.msg, record.args = message.replace(secret, "[bot token]"), None
+            if record.exc_info and record.exc_info[1] is not None and secret in str(record.exc_info[1]):
+                record.exc_info, record.exc_text = None, None
+                record.msg = f"{record.msg} (exception text withheld: it contained the bot token)"
+        return True
+
+
 class CardNumberRedactionFilter(logging.Filter):
     """Defence in depth: no code logs a card number on purpose, this catches the accidents."""
 

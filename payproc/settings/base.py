@@ -294,6 +294,7 @@ LOGGING = {
     "filters": {
         "request_id": {"()": "payproc.http.logging.RequestIdFilter"},
         "redact_card_numbers": {"()": "payproc.http.logging.CardNumberRedactionFilter"},
+        "redact_secrets": {"()": "payproc.http.logging.SecretRedactionFilter"},
     },
     "formatters": {
         "json": {
@@ -306,7 +307,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
-            "filters": ["request_id", "redact_card_numbers"],
+            "filters": ["request_id", "redact_card_numbers", "redact_secrets"],
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
@@ -318,6 +319,8 @@ LOGGING = {
         # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
+        # python-telegram-bot logs Bot API URLs (with the token) at DEBUG.
+        "telegram": {"level": "WARNING"},
     },
 }
 

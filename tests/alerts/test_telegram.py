@@ -214,3 +214,23 @@ def test_a_send_cut_off_mid_way_is_picked_up_again_after_its_claim_expires(incid
         clock.shift(timedelta(seconds=settings.ALERTS_SEND_CLAIM_SECONDS + 1))
         assert deliver_due_notifications() == 1
     assert len(bot_api.sent("sendMessage")) == 1
+
+
+def test_the_bot_token_never_reaches_the_logs(incident, bot_api, caplog):
+    with caplog.at_level("DEBUG"):
+        bot_api.fail_next(1)
+        deliver_due_notifications()  # a failure is logged too
+    assert "notification" in caplog.text
+    assert BOT_TOKEN not in caplog.text and BOT_TOKEN.split(":")[1] not in caplog.text
+
+
+def test_a_log_line_carrying_the_bot_token_is_masked(bot_api):
+    import logging
+
+    from payproc.http.logging import SecretRedactionFilter
+
+    record = logging.LogRecord(
+        "x", logging.ERROR, __file__, 1, "POST %s failed", (f"{bot_api.url}{BOT_TOKEN}/x",), None
+    )
+    SecretRedactionFilter().filter(record)
+    assert BOT_TOKEN not in record.getMessage() and "[bot token]" in record.getMessage()
