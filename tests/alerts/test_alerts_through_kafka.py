@@ -51,7 +51,7 @@ def test_decisions_on_kafka_open_one_incident_and_redelivery_changes_nothing(kaf
     redelivered = [0]
 
     def everything_redelivered() -> bool:
-        redelivered[0] += again.poll_once(timeout_ms=200)
+        redelivered[0] += again.poll_once(timeout_ms=1000)
         return redelivered[0] >= 3 * count
 
     try:

@@ -22,7 +22,8 @@ from transactions.outbox import outbox_backlog, relay_pending
 
 def pump(bridge: KafkaBridge, until: Callable[[], bool], *, timeout: float = 150.0, **poll: object) -> None:
     """Poll the bridge until `until()` holds."""
-    assert eventually(lambda: bridge.poll_once(timeout_ms=200, **poll) >= 0 and until(), timeout=timeout)
+    # A second or more per poll: with shorter polls, a group join on the in-memory broker takes half a minute.
+    assert eventually(lambda: bridge.poll_once(timeout_ms=1000, **poll) >= 0 and until(), timeout=timeout)
 
 
 def _client(api_key: str) -> APIClient:

@@ -32,7 +32,7 @@ class Command(BaseCommand):
         try:
             while not stop.is_set():
                 try:
-                    bridge.poll_once(timeout_ms=500)
+                    bridge.poll_once(timeout_ms=1000)
                     failures = 0
                 except Exception as exc:  # noqa: BLE001 - any failure: back off and poll again
                     failures += 1
