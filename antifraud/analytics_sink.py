@@ -36,7 +36,7 @@ class AnalyticsSink:
         self._first_buffered_at: float | None = None
         self.flushed_batches = 0
 
-    def poll_once(self, *, timeout_ms: int = 500) -> None:
+    def poll_once(self, *, timeout_ms: int = 1000) -> None:
         for messages in self._consumer.poll(timeout_ms=timeout_ms).values():
             for message in messages:
                 try:

@@ -136,7 +136,7 @@ class KafkaBridge:
         self._on_poison = on_poison
         self._lag_reported_at = float("-inf")
 
-    def poll_once(self, *, timeout_ms: int = 500, commit: bool = True) -> int:
+    def poll_once(self, *, timeout_ms: int = 1000, commit: bool = True) -> int:
         """Process one poll's worth of messages; return how many were handed off."""
         batch = self._consumer.poll(timeout_ms=timeout_ms)
         handed = 0
