@@ -167,6 +167,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Alertmanager's `status` (firing/resolved) is not the payment status.
+    "ENUM_NAME_OVERRIDES": {"AlertmanagerStatusEnum": ["firing", "resolved"]},
 }
 
 # --- Payments -------------------------------------------------------------------------------

@@ -19,3 +19,12 @@ def test_swagger_ui_is_served_with_local_assets(client):
     html = response.content.decode()
     assert "swagger-ui" in html
     assert "cdn" not in html.lower()
+
+
+def test_schema_generates_without_warnings_and_validates(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+
+    text = (tmp_path / "schema.yml").read_text()
+    assert "/alerts/alertmanager:" in text and "AlertmanagerStatusEnum" in text
