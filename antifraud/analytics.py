@@ -105,17 +105,29 @@ def rows_from_events(envelopes: list[dict[str, Any]]) -> tuple[list[dict[str, An
     return payments, decisions
 
 
-def get_analytics() -> AnalyticsStore:
-    """ClickHouse when configured; otherwise chDB in-process; without chDB, the main database."""
+def analytics_backend() -> str:
+    """ClickHouse when configured; otherwise chDB in-process; without chDB (or when asked), the main database.
+
+    One of "clickhouse", "chdb", "database", or "chdb_missing" (chDB wanted but not installed)."""
     if settings.CLICKHOUSE_URL:
+        return "clickhouse"
+    if settings.ANALYTICS_EMBEDDED != "chdb":
+        return "database"
+    from .adapters.chdb_analytics import chdb_available
+
+    return "chdb" if chdb_available() else "chdb_missing"
+
+
+def get_analytics() -> AnalyticsStore:
+    backend = analytics_backend()
+    if backend == "clickhouse":
         from .adapters.clickhouse import ClickHouseAnalytics
 
         return ClickHouseAnalytics.from_url(settings.CLICKHOUSE_URL)
-    if settings.ANALYTICS_EMBEDDED == "chdb":
-        from .adapters.chdb_analytics import chdb_available, embedded_store
+    if backend == "chdb":
+        from .adapters.chdb_analytics import embedded_store
 
-        if chdb_available():
-            return embedded_store()
+        return embedded_store()
     from .adapters.db_analytics import DatabaseAnalytics
 
     return DatabaseAnalytics()
@@ -123,12 +135,11 @@ def get_analytics() -> AnalyticsStore:
 
 def describe_analytics() -> str:
     """One line for `make run`: which analytics store this configuration uses."""
-    if settings.CLICKHOUSE_URL:
-        return f"ClickHouse at {settings.CLICKHOUSE_URL}"
-    if settings.ANALYTICS_EMBEDDED == "chdb":
-        from .adapters.chdb_analytics import chdb_available
-
-        if chdb_available():
-            return f"chDB (ClickHouse in-process) in {settings.CHDB_PATH}"
-        return "chDB is not installed: analytics are computed from the main database (pip install chdb to switch)"
-    return "computed from the main database (ANALYTICS_EMBEDDED=database)"
+    return {
+        "clickhouse": f"ClickHouse at {settings.CLICKHOUSE_URL}",
+        "chdb": f"chDB (ClickHouse in-process) in {settings.CHDB_PATH}",
+        "chdb_missing": (
+            "chDB is not installed: analytics are computed from the main database (pip install chdb to switch)"
+        ),
+        "database": "computed from the main database (ANALYTICS_EMBEDDED=database)",
+    }[analytics_backend()]

@@ -59,9 +59,7 @@ def _json_value(value: Any) -> Any:
 
 
 def _python_value(value: Any, column_type: str) -> Any:
-    column_type = (
-        column_type.removeprefix("Nullable(").rstrip(")") if column_type.startswith("Nullable(") else column_type
-    )
+    column_type = column_type.removeprefix("Nullable(")  # only the type's start is read below
     if value is None:
         return None
     if column_type.startswith(("UInt", "Int")):
