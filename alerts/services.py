@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from antifraud.adapters.velocity import get_velocity_store
@@ -109,14 +110,14 @@ def fire(*, match: Match, event: dict[str, Any], severity: str | None = None) ->
     return incident
 
 
+def _locked() -> QuerySet[Incident]:
+    """Incidents locked for a change, with their rule read along but not locked: incidents of one rule
+    do not wait for each other."""
+    return Incident.objects.select_for_update(of=("self",)).select_related("rule")
+
+
 def _open_incident(rule: AlertRule, group_key: str) -> Incident | None:
-    return (
-        Incident.objects.select_for_update()
-        .select_related("rule")
-        .filter(rule=rule, group_key=group_key)
-        .exclude(state=IncidentState.RESOLVED)
-        .first()
-    )
+    return _locked().filter(rule=rule, group_key=group_key).exclude(state=IncidentState.RESOLVED).first()
 
 
 # --- Acknowledge and resolve ----------------------------------------------------------------------
@@ -124,7 +125,7 @@ def _open_incident(rule: AlertRule, group_key: str) -> Incident | None:
 
 def acknowledge_incident(*, incident_id: Any, actor: str) -> Incident:
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().select_related("rule").get(pk=incident_id)
+        incident = _locked().get(pk=incident_id)
         if incident.state != IncidentState.FIRING:
             raise IncidentStateError(_state_message(incident))
         incident.state = IncidentState.ACKNOWLEDGED
@@ -139,7 +140,7 @@ def acknowledge_incident(*, incident_id: Any, actor: str) -> Incident:
 
 def resolve_incident(*, incident_id: Any, actor: str, note: str = "") -> Incident:
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().select_related("rule").get(pk=incident_id)
+        incident = _locked().get(pk=incident_id)
         if incident.state == IncidentState.RESOLVED:
             raise IncidentStateError(_state_message(incident))
         _resolve(incident, actor=actor, note=note)
@@ -178,7 +179,7 @@ def resolve_quiet_incidents(*, now: datetime | None = None) -> int:
         if last_match_at + timedelta(seconds=quiet) > now:
             continue
         with transaction.atomic():
-            incident = Incident.objects.select_for_update().select_related("rule").get(pk=incident_id)
+            incident = _locked().get(pk=incident_id)
             if incident.is_open and incident.last_match_at + timedelta(seconds=quiet) <= now:
                 _resolve(incident, actor="system", note=f"no match for {quiet} s")
                 resolved += 1
