@@ -6,8 +6,8 @@ the helpers below return at once.
 """
 
 import logging
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Mapping
+from contextlib import nullcontext
 from typing import Any
 
 from django.conf import settings
@@ -66,20 +66,16 @@ def current_traceparent() -> str | None:
     return carrier.get("traceparent")
 
 
-def _parent_context(envelope: Mapping[str, Any]) -> otel_context.Context | None:
-    """Keep the active span as parent when there is one (e.g. Celery's); else continue the event's trace."""
-    if trace.get_current_span().get_span_context().is_valid:
-        return None
+def _event_context(envelope: Mapping[str, Any]) -> otel_context.Context | None:
     traceparent = envelope.get("trace")
     return _propagator.extract({"traceparent": traceparent}) if traceparent else None
 
 
-@contextmanager
-def _span(name: str, envelope: Mapping[str, Any], kind: SpanKind, attributes: dict[str, Any]) -> Iterator[Any]:
-    with _tracer.start_as_current_span(
-        name, context=_parent_context(envelope), kind=kind, attributes=attributes
-    ) as span:
-        yield span
+def _parent_context(envelope: Mapping[str, Any]) -> otel_context.Context | None:
+    """Keep the active span as parent when there is one (e.g. Celery's); else continue the event's trace."""
+    if trace.get_current_span().get_span_context().is_valid:
+        return None
+    return _event_context(envelope)
 
 
 def event_span(name: str, envelope: Mapping[str, Any], *, kind: SpanKind = SpanKind.INTERNAL, **attributes: Any) -> Any:
@@ -91,26 +87,23 @@ def event_span(name: str, envelope: Mapping[str, Any], *, kind: SpanKind = SpanK
         "payproc.event.id": envelope.get("event_id", ""),
         **attributes,
     }
-    return _span(name, envelope, kind, attributes)
+    return _tracer.start_as_current_span(name, context=_parent_context(envelope), kind=kind, attributes=attributes)
 
 
-def record_publish(
-    envelopes: list[Mapping[str, Any]], *, topic_of: Mapping[int, str], start_ns: int, end_ns: int
-) -> None:
-    """One producer span per published event, each in its payment's trace (the relay publishes in batches)."""
+def record_publish(published: list[tuple[str, Mapping[str, Any]]], *, start_ns: int, end_ns: int) -> None:
+    """One producer span per published (topic, event), each in its payment's trace (the relay publishes in
+    batches)."""
     if not tracing_enabled():
         return
-    for index, envelope in enumerate(envelopes):
-        traceparent = envelope.get("trace")
-        parent = _propagator.extract({"traceparent": traceparent}) if traceparent else None
+    for topic, envelope in published:
         span = _tracer.start_span(
             f"publish {envelope.get('type', '')}",
-            context=parent,
+            context=_event_context(envelope),
             kind=SpanKind.PRODUCER,
             start_time=start_ns,
             attributes={
                 "messaging.system": "kafka",
-                "messaging.destination.name": topic_of.get(index, ""),
+                "messaging.destination.name": topic,
                 "payproc.event.id": envelope.get("event_id", ""),
             },
         )
