@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: embedded-optional run test bench bench-fraud lint format services-up services-down clean web relay consumer worker beat analytics
+.PHONY: embedded-optional run serve test bench bench-fraud lint format services-up services-down clean web relay consumer worker beat analytics
 
 # The full local stack (`make services-up` first): PostgreSQL, Redis, Kafka, a Celery worker and beat.
 STACK_ENV ?= DJANGO_SETTINGS_MODULE=payproc.settings.local \
@@ -40,6 +40,22 @@ run: $(VENV)/.installed-dev var embedded-optional
 	DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) manage.py run_periodic & periodic=$$!; \
 		trap 'kill $$periodic 2>/dev/null' EXIT INT TERM; \
 		DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) manage.py runserver 127.0.0.1:8080
+
+# `make serve`: production settings against the full stack's services. Set real secrets for anything
+# but a local try-out.
+SERVE_ENV ?= $(subst payproc.settings.local,payproc.settings.production,$(STACK_ENV)) \
+	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-local-serve-only} \
+	CARD_FINGERPRINT_KEY=$${CARD_FINGERPRINT_KEY:-local-serve-only} \
+	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-*} \
+	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-false} CSRF_COOKIE_SECURE=$${CSRF_COOKIE_SECURE:-false}
+
+## serve: the production web server (gunicorn, 2 x CPU + 1 workers; config/gunicorn.conf.py) on $PORT (8080),
+## against the full stack's services (`make services-up`); `make run` is the single-process embedded default.
+serve: $(VENV)/.installed-dev
+	scripts/services.sh up
+	$(SERVE_ENV) $(PY) manage.py migrate --noinput
+	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput >/dev/null
+	$(SERVE_ENV) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" sh docker/entrypoint.sh web
 
 ## test: install, make sure PostgreSQL and Redis are up, run the whole suite
 test: $(VENV)/.installed-dev $(VENV)/.embedded var

@@ -6,10 +6,9 @@ role="${1:-web}"
 shift || true
 case "$role" in
   migrate) exec python manage.py migrate --noinput ;;
-  # One process per replica (threads inside), so each replica's /metrics holds all its counters;
-  # scale with more replicas behind the proxy.
-  web) exec gunicorn payproc.wsgi:application --bind 0.0.0.0:8080 --workers 1 --threads "${WEB_THREADS:-8}" \
-         --graceful-timeout 30 --access-logfile - "$@" ;;
+  # Several worker processes per replica (WEB_CONCURRENCY, default 2 x CPU + 1) on PORT (default 8080);
+  # /metrics adds up all of them. More replicas go behind the proxy.
+  web) exec gunicorn --config config/gunicorn.conf.py "$@" ;;
   relay) exec python manage.py relay_outbox "$@" ;;
   consumer) exec python manage.py consume_events "$@" ;;
   analytics) exec python manage.py analytics_sink "$@" ;;

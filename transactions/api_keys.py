@@ -49,10 +49,10 @@ def revoke_api_key(*, api_key: ApiKey) -> ApiKey:
     return api_key
 
 
-def find_active_key(secret: str) -> ApiKey | None:
-    """The live, unrevoked key with this secret, with its merchant, or None."""
+def find_active_key_by_hash(key_hash: str) -> ApiKey | None:
+    """The live, unrevoked key with this hash, with its merchant, or None (`key_cache` serves requests)."""
     return (
         ApiKey.objects.select_related("merchant")
-        .filter(key_hash=hash_key(secret), revoked_at__isnull=True, merchant__is_active=True)
+        .filter(key_hash=key_hash, revoked_at__isnull=True, merchant__is_active=True)
         .first()
     )

@@ -8,9 +8,9 @@ from rest_framework.request import Request
 
 from payproc.http.client_ip import client_ip
 
-from .api_keys import find_active_key
+from .key_cache import active_key
 from .models import ApiKey, Merchant
-from .throttling import hit, is_blocked
+from .throttling import hit
 
 _LAST_USED_GRANULARITY_SECONDS = 60
 
@@ -25,13 +25,16 @@ class ApiKeyAuthentication(BaseAuthentication):
         if not header:
             return None
         scheme, _, secret = header.partition(" ")
-        ip = client_ip(request._request)
-        wait = is_blocked(rate=settings.RATE_LIMIT_FAILED_AUTH_PER_IP, bucket="failed_auth", identity=ip)
-        if wait is not None:
-            raise exceptions.Throttled(wait=wait, detail="Too many failed authentication attempts.")
-        api_key = find_active_key(secret.strip()) if scheme.lower() == "bearer" and secret.strip() else None
+        secret = secret.strip()
+        api_key = active_key(secret) if scheme.lower() == "bearer" and secret else None
         if api_key is None:
-            hit(rate=settings.RATE_LIMIT_FAILED_AUTH_PER_IP, bucket="failed_auth", identity=ip)
+            # Only failures count, and only failures are refused: a merchant's valid key keeps working
+            # when someone behind the same address guesses keys.
+            wait = hit(
+                rate=settings.RATE_LIMIT_FAILED_AUTH_PER_IP, bucket="failed_auth", identity=client_ip(request._request)
+            )
+            if wait is not None:
+                raise exceptions.Throttled(wait=wait, detail="Too many failed authentication attempts.")
             raise exceptions.AuthenticationFailed("The API key is unknown or revoked.")
         self._touch(api_key)
         return api_key.merchant, api_key
@@ -47,3 +50,4 @@ class ApiKeyAuthentication(BaseAuthentication):
             or (now - api_key.last_used_at).total_seconds() > _LAST_USED_GRANULARITY_SECONDS
         ):
             ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
+            api_key.last_used_at = now  # the cached copy too, so the next request does not write again

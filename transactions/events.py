@@ -58,16 +58,25 @@ def build_envelope(*, event_type: str, key: str, data: dict[str, Any], version: 
     return envelope
 
 
-def enqueue_event(*, event_type: str, key: str, data: dict[str, Any], topic: str) -> OutboxEvent:
-    """Write an event to the outbox. Call inside the database transaction of the change it reports."""
+def outbox_event(*, event_type: str, key: str, data: dict[str, Any], topic: str) -> OutboxEvent:
+    """An unsaved outbox row for an event: for services that insert it together with their own rows."""
     envelope = build_envelope(event_type=event_type, key=key, data=data)
-    event = OutboxEvent.objects.create(
-        event_id=envelope["event_id"], topic=topic, key=key, event_type=event_type, envelope=envelope
-    )
+    return OutboxEvent(event_id=envelope["event_id"], topic=topic, key=key, event_type=event_type, envelope=envelope)
+
+
+def relay_after_commit() -> None:
+    """The embedded default publishes right after the commit that wrote events (no relay process)."""
     if settings.OUTBOX_INLINE_RELAY:
         from .outbox import relay_inline  # the relay imports this module
 
         transaction.on_commit(relay_inline)
+
+
+def enqueue_event(*, event_type: str, key: str, data: dict[str, Any], topic: str) -> OutboxEvent:
+    """Write an event to the outbox. Call inside the database transaction of the change it reports."""
+    event = outbox_event(event_type=event_type, key=key, data=data, topic=topic)
+    event.save(force_insert=True)
+    relay_after_commit()
     return event
 
 

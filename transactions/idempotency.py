@@ -1,8 +1,9 @@
 """Idempotency-Key handling: one payment per key, the first response replayed to every retry.
 
-The key is claimed in its own committed row before the work starts, so a concurrent duplicate
-sees the claim (409) instead of doing the work twice; the response is stored in the same database
-transaction as the work, so a stored response always has its payment.
+The key's record is written in the same atomic insert as the payment, already holding its response.
+A concurrent duplicate waits on the key's unique index until the first request commits, then finds
+the record and replays it; if the first request failed, nothing was written and the duplicate
+proceeds. A stored response therefore always has its payment, and a failed request frees its key.
 """
 
 import hashlib
@@ -15,13 +16,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from .errors import IdempotencyKeyReused, IdempotencyRequestInFlight
-from .models import IdempotencyRecord, Merchant
+from .models import IdempotencyRecord, Merchant, Transaction
 
-Operation = Callable[[], tuple[int, dict[str, Any]]]
+Render = Callable[[Transaction], tuple[int, dict[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,30 @@ class IdempotentResult:
     status: int
     body: dict[str, Any]
     replayed: bool
+
+
+@dataclass(slots=True)
+class IdempotentCreate:
+    """What a create service needs to store the key's record together with what it creates."""
+
+    merchant: Merchant
+    key: str
+    fingerprint: str
+    render: Render  # the response the first request gets, stored for the retries
+    response: tuple[int, dict[str, Any]] | None = None
+
+    def completed_record(self, tx: Transaction) -> IdempotencyRecord:
+        status, body = self.response = self.render(tx)
+        now = timezone.now()
+        return IdempotencyRecord(
+            merchant=self.merchant,
+            key=self.key,
+            request_fingerprint=self.fingerprint,
+            response_status=status,
+            response_body=body,
+            created_at=now,
+            completed_at=now,
+        )
 
 
 def _canonical(value: Any) -> str:
@@ -42,50 +67,46 @@ def request_fingerprint(payload: dict[str, Any]) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), canonical.encode(), hashlib.sha256).hexdigest()
 
 
-def _claim(*, merchant: Merchant, key: str, fingerprint: str) -> IdempotencyRecord | IdempotentResult:
-    """Insert the claim row, or return the stored response of an earlier identical request."""
+class _Stale(Exception):
+    """The key's record had outlived its use and was removed: the request may try again."""
+
+
+def _stored_result(request: IdempotentCreate) -> IdempotentResult | None:
+    """The response stored under the key; None when the key has no record. Raises _Stale after removing one."""
+    existing = IdempotencyRecord.objects.filter(merchant=request.merchant, key=request.key).first()
+    if existing is None:
+        return None
     now = timezone.now()
-    expired_before = now - timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL_SECONDS)
-    abandoned_before = now - timedelta(seconds=settings.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS)
+    expired = existing.created_at < now - timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL_SECONDS)
+    abandoned = not existing.is_completed and existing.created_at < now - timedelta(
+        seconds=settings.IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS
+    )
+    if expired or abandoned:
+        IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
+        raise _Stale
+    if existing.request_fingerprint != request.fingerprint:
+        raise IdempotencyKeyReused(param="Idempotency-Key")
+    if not existing.is_completed:  # a claim without a response (written by an earlier release)
+        raise IdempotencyRequestInFlight(param="Idempotency-Key")
+    return IdempotentResult(status=existing.response_status, body=existing.response_body, replayed=True)
+
+
+def run_idempotent(*, request: IdempotentCreate, create: Callable[[IdempotentCreate], Transaction]) -> IdempotentResult:
+    """Create once per (merchant, key) and replay the stored response to identical retries."""
     for _ in range(2):
         try:
-            with transaction.atomic():
-                return IdempotencyRecord.objects.create(merchant=merchant, key=key, request_fingerprint=fingerprint)
+            tx = create(request)
         except IntegrityError:
-            pass
-        existing = IdempotencyRecord.objects.filter(merchant=merchant, key=key).first()
-        if existing is None:
-            continue  # deleted between our insert and read: try again
-        stale = existing.created_at < expired_before or (
-            not existing.is_completed and existing.created_at < abandoned_before
-        )
-        if stale:
-            IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
-            continue
-        if existing.request_fingerprint != fingerprint:
-            raise IdempotencyKeyReused(param="Idempotency-Key")
-        if not existing.is_completed:
-            raise IdempotencyRequestInFlight(param="Idempotency-Key")
-        return IdempotentResult(status=existing.response_status, body=existing.response_body, replayed=True)
+            try:
+                stored = _stored_result(request)
+            except _Stale:
+                continue
+            if stored is None:  # not the key that conflicted
+                raise
+            return stored
+        status, body = request.response or request.render(tx)
+        return IdempotentResult(status=status, body=body, replayed=False)
     raise IdempotencyRequestInFlight(param="Idempotency-Key")
-
-
-def run_idempotent(*, merchant: Merchant, key: str, fingerprint: str, operation: Operation) -> IdempotentResult:
-    """Run `operation` once per (merchant, key) and replay its response to identical retries."""
-    claimed = _claim(merchant=merchant, key=key, fingerprint=fingerprint)
-    if isinstance(claimed, IdempotentResult):
-        return claimed
-    try:
-        with transaction.atomic():
-            status, body = operation()
-            claimed.response_status, claimed.response_body = status, body
-            claimed.completed_at = timezone.now()
-            claimed.save(update_fields=["response_status", "response_body", "completed_at"])
-    except BaseException:
-        # Nothing was written: free the key so the client can retry (fixed) with the same key.
-        IdempotencyRecord.objects.filter(pk=claimed.pk).delete()
-        raise
-    return IdempotentResult(status=status, body=body, replayed=False)
 
 
 def purge_expired_keys() -> int:

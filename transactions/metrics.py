@@ -10,7 +10,13 @@ PAYMENT_AMOUNT = Counter(
 PROVIDER_CALLS = Counter(
     "payproc_provider_calls", "Authorization calls to the payment provider.", ["provider", "outcome"]
 )
-PROVIDER_CIRCUIT_OPEN = Gauge("payproc_provider_circuit_open", "1 while the provider's circuit is open.", ["provider"])
+# Each process has its own breaker: the gauge reads 1 while any live process's circuit is open.
+PROVIDER_CIRCUIT_OPEN = Gauge(
+    "payproc_provider_circuit_open",
+    "1 while the provider's circuit is open.",
+    ["provider"],
+    multiprocess_mode="livemax",
+)
 OUTBOX_PUBLISHED = Counter("payproc_outbox_published_events", "Outbox events published by the relay.", ["topic"])
 EVENTS_HANDED_OFF = Counter("payproc_bridge_events", "Events the Kafka bridge handed to Celery.", ["topic"])
 CONSUMER_LAG = Gauge(

@@ -2,17 +2,23 @@
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from . import cache, events, metrics
 from .cards import check_cvv, check_not_expired, detect_brand, normalise_pan, summarise_card
 from .errors import AmountInvalid, AmountTooLarge
 from .models import Merchant, Status, Transaction, TransactionEvent
 from .money import to_minor
+from .rows import insert_together
 from .state import check_transition
+
+if TYPE_CHECKING:
+    from .idempotency import IdempotentCreate
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,45 +57,62 @@ def amount_in_minor_units(*, amount: Decimal, currency: str) -> int:
     return amount_minor
 
 
-def create_transaction(*, merchant: Merchant, payment: PaymentRequest) -> Transaction:
-    """Store a payment as `pending` and its `created` event, atomically."""
+def create_transaction(
+    *, merchant: Merchant, payment: PaymentRequest, idempotency: "IdempotentCreate | None" = None
+) -> Transaction:
+    """Store a payment as `pending` with its history row and `created` event: one atomic write.
+
+    With `idempotency`, the completed Idempotency-Key record is part of the same write, so a duplicate
+    key (IntegrityError) leaves nothing behind and a stored response always has its payment.
+    """
     amount_minor = amount_in_minor_units(amount=payment.amount, currency=payment.currency)
     pan = normalise_pan(payment.card_number)
     check_cvv(payment.cvv, brand=detect_brand(pan))
     check_not_expired(payment.expiry_month, payment.expiry_year)
     card = summarise_card(pan=pan, exp_month=payment.expiry_month, exp_year=payment.expiry_year)
-    with transaction.atomic():
-        tx = Transaction.objects.create(
-            merchant=merchant,
-            status=Status.PENDING,
-            amount_minor=amount_minor,
-            currency=payment.currency,
-            card_brand=card.brand,
-            card_bin=card.bin,
-            card_last4=card.last4,
-            card_exp_month=card.exp_month,
-            card_exp_year=card.exp_year,
-            card_fingerprint=card.fingerprint,
-            merchant_reference=payment.merchant_reference,
-            description=payment.description,
-            customer_email=payment.customer.email,
-            customer_ip=payment.customer.ip,
-            customer_country=payment.customer.country,
-            device_id=payment.device_id,
-            metadata=payment.metadata,
-        )
-        TransactionEvent.objects.create(
+    now = timezone.now()
+    tx = Transaction(
+        merchant=merchant,
+        status=Status.PENDING,
+        amount_minor=amount_minor,
+        currency=payment.currency,
+        card_brand=card.brand,
+        card_bin=card.bin,
+        card_last4=card.last4,
+        card_exp_month=card.exp_month,
+        card_exp_year=card.exp_year,
+        card_fingerprint=card.fingerprint,
+        merchant_reference=payment.merchant_reference,
+        description=payment.description,
+        customer_email=payment.customer.email,
+        customer_ip=payment.customer.ip,
+        customer_country=payment.customer.country,
+        device_id=payment.device_id,
+        metadata=payment.metadata,
+        created_at=now,
+        updated_at=now,
+    )
+    # A new payment has no fraud decision: cache that, so rendering the response does not query for one.
+    Transaction._meta.get_field("fraud_decision").set_cached_value(tx, None)
+    rows = [
+        tx,
+        TransactionEvent(
             transaction=tx, from_status="", to_status=Status.PENDING, actor="api", reason="payment accepted"
-        )
-        events.enqueue_event(
+        ),
+        events.outbox_event(
             event_type=events.TRANSACTION_CREATED,
             key=str(tx.id),
             data=events.transaction_data(tx),
             topic=settings.TOPIC_TRANSACTIONS,
-        )
-        transaction.on_commit(
-            lambda: metrics.count_status(status=tx.status, currency=tx.currency, amount_minor=tx.amount_minor)
-        )
+        ),
+    ]
+    if idempotency is not None:
+        rows.insert(0, idempotency.completed_record(tx))
+    insert_together(*rows)
+    events.relay_after_commit()
+    transaction.on_commit(
+        lambda: metrics.count_status(status=tx.status, currency=tx.currency, amount_minor=tx.amount_minor)
+    )
     return tx
 
 

@@ -44,19 +44,6 @@ def hit(*, rate: str, bucket: str, identity: str) -> float | None:
     return max(1.0, reset_at - time.time())
 
 
-def is_blocked(*, rate: str, bucket: str, identity: str) -> float | None:
-    """Like `hit` without counting: the seconds to wait if the bucket is full, else None."""
-    limiter, item = _limiter(settings.RATE_LIMIT_STORAGE_URL), _rate(rate)
-    try:
-        if limiter.test(item, bucket, identity):
-            return None
-        reset_at = limiter.get_window_stats(item, bucket, identity).reset_time
-    except Exception:
-        logger.warning("rate limit store unavailable; request allowed", exc_info=True)
-        return None
-    return max(1.0, reset_at - time.time())
-
-
 class ApiKeyRateThrottle(BaseThrottle):
     """Per API key: every merchant key has its own bucket, whatever address it calls from."""
 

@@ -5,11 +5,12 @@ import secrets
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from payproc.http.client_ip import client_ip
 
 from .collectors import DATABASE_REGISTRY
+from .registry import metrics_registry
 
 
 def _allowed(request: HttpRequest) -> bool:
@@ -28,5 +29,5 @@ def metrics(request: HttpRequest) -> HttpResponse:
         return HttpResponse(
             "metrics are for the internal network or a bearer token\n", status=403, content_type="text/plain"
         )
-    body = generate_latest(REGISTRY) + generate_latest(DATABASE_REGISTRY)
+    body = generate_latest(metrics_registry()) + generate_latest(DATABASE_REGISTRY)
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

@@ -335,6 +335,9 @@ METRICS_ALLOWED_NETWORKS = env.list(
 # Relay, consumer, worker and analytics sink serve /metrics on a port of their own (0: off).
 METRICS_PORT = env.int("METRICS_PORT", default=0)
 METRICS_BIND_ADDRESS = env.str("METRICS_BIND_ADDRESS", default="127.0.0.1")
+# Set (by config/gunicorn.conf.py and docker/entrypoint.sh) where one role runs several processes:
+# prometheus_client's multiprocess mode, and every process's metrics are exposed together.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 # Tracing follows the standard OpenTelemetry variables; it is off (and free) unless an exporter is set.
 OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", default="")
 OTEL_SERVICE_NAME = env.str("OTEL_SERVICE_NAME", default="payproc")

@@ -106,3 +106,54 @@ def test_revoke_api_key_command_stops_the_key(api, merchant, capsys):
 
     assert "revoked" in capsys.readouterr().out
     assert api.get("/transactions").status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_key_revoked_by_another_process_stops_working_at_once():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.db import connection
+
+    merchant, issued = create_merchant(name="Cached")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
+    assert client.get("/transactions").status_code == 200  # the key is now served from this process's memory
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "payproc.settings.test",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+    }
+
+    subprocess.run(
+        [sys.executable, "manage.py", "revoke_api_key", merchant.api_keys.get().prefix],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+    assert client.get("/transactions").status_code == 401
+
+
+def test_cached_key_needs_no_query_and_deactivating_the_merchant_drops_it(api, merchant, django_assert_num_queries):
+    api.get("/transactions?limit=1")
+    with django_assert_num_queries(1):  # the list itself; the key came from the cache
+        assert api.get("/transactions?limit=1").status_code == 200
+
+    merchant.is_active = False
+    merchant.save()
+
+    assert api.get("/transactions").status_code == 401
+
+
+def test_failed_attempts_from_an_address_do_not_lock_out_a_valid_key(api, settings):
+    settings.RATE_LIMIT_FAILED_AUTH_PER_IP = "2/minute"
+    guesser = APIClient()
+    guesser.credentials(HTTP_AUTHORIZATION="Bearer sk_test_guess")
+    assert [guesser.get("/transactions").status_code for _ in range(3)] == [401, 401, 429]
+
+    assert api.get("/transactions").status_code == 200  # same address (the test client's), valid key

@@ -163,3 +163,13 @@ def test_concurrent_duplicates_create_exactly_one_transaction():
     assert statuses.count(202) >= 1
     tx_id = str(Transaction.objects.get().id)
     assert all(b["id"] == tx_id for b, s in zip(bodies, statuses, strict=True) if s == 202)
+
+
+@pytest.mark.django_db(transaction=True)  # no test transaction around it: the statement is its own transaction
+def test_new_payment_with_a_key_is_one_database_statement(post_payment, api, django_assert_num_queries):
+    api.get("/transactions?limit=1")  # the API key is cached from here on
+
+    with django_assert_num_queries(1):  # key record, payment, history and outbox rows in one insert
+        assert post_payment(idempotency_key="single").status_code == 202
+
+    assert IdempotencyRecord.objects.get(key="single").is_completed

@@ -2,10 +2,12 @@
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import pycountry
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
@@ -127,6 +129,12 @@ class TransactionIn(StrictSerializer):
         return PaymentRequest(**data, customer=Customer(**customer))
 
 
+def _iso(moment: datetime) -> str:
+    """DRF's ISO 8601 form of a datetime, in the current time zone (UTC): "…Z" rather than "…+00:00"."""
+    text = timezone.localtime(moment).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 class CardOut(serializers.Serializer):
     brand = serializers.CharField(source="card_brand")
     bin = serializers.CharField(source="card_bin")
@@ -172,6 +180,39 @@ class TransactionOut(serializers.ModelSerializer):
             "updated_at",
         ]
 
+    def to_representation(self, tx: Transaction) -> dict[str, Any]:
+        """The declared fields, built directly: DRF's generic path copies and binds ~30 fields per payment,
+        which cost more than the rest of `POST /transaction`. Tests hold it equal to the generic output."""
+        return {
+            "id": str(tx.id),
+            "object": "transaction",
+            "status": tx.status,
+            "amount": tx.amount,
+            "amount_minor": tx.amount_minor,
+            "currency": tx.currency,
+            "card": {
+                "brand": tx.card_brand,
+                "bin": tx.card_bin,
+                "last4": tx.card_last4,
+                "exp_month": tx.card_exp_month,
+                "exp_year": tx.card_exp_year,
+                "fingerprint": tx.card_fingerprint,
+            },
+            "merchant_reference": tx.merchant_reference,
+            "description": tx.description,
+            "customer": {
+                "email": tx.customer_email,
+                "ip": str(tx.customer_ip) if tx.customer_ip is not None else None,
+                "country": tx.customer_country,
+            },
+            "device_id": tx.device_id,
+            "metadata": tx.metadata,
+            "fraud": self.get_fraud(tx),
+            "decline_reason": self.get_decline_reason(tx),
+            "created_at": _iso(tx.created_at),
+            "updated_at": _iso(tx.updated_at),
+        }
+
     def get_object(self, tx: Transaction) -> str:
         return "transaction"
 
@@ -183,7 +224,7 @@ class TransactionOut(serializers.ModelSerializer):
             "score": decision.score,
             "decision": decision.outcome,
             "rules": decision.fired_rules,  # name, type, score and what was observed; never rule parameters
-            "decided_at": decision.decided_at.isoformat().replace("+00:00", "Z"),
+            "decided_at": _iso(decision.decided_at),
         }
 
     def get_decline_reason(self, tx: Transaction) -> str | None:

@@ -11,7 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from transactions import cache
-from transactions.idempotency import request_fingerprint, run_idempotent
+from transactions.idempotency import IdempotentCreate, request_fingerprint, run_idempotent
+from transactions.models import Transaction
 from transactions.selectors import transaction_get, transaction_list
 from transactions.services import create_transaction
 
@@ -22,6 +23,10 @@ from .serializers import TransactionIn, TransactionOut
 
 def _location(transaction_id: str) -> str:
     return f"/transaction/{transaction_id}"
+
+
+def _render(tx: Transaction) -> tuple[int, dict[str, Any]]:
+    return 202, TransactionOut(tx).data
 
 
 class TransactionCreateView(APIView):
@@ -39,19 +44,19 @@ class TransactionCreateView(APIView):
         data.is_valid(raise_exception=True)
         payment = data.to_payment_request()
         merchant = request.user
-
-        def operation() -> tuple[int, dict[str, Any]]:
-            tx = create_transaction(merchant=merchant, payment=payment)
-            return 202, TransactionOut(tx).data
-
         key = request.headers.get("Idempotency-Key") or data.validated_data.get("idempotency_key")
         if key:
             result = run_idempotent(
-                merchant=merchant, key=key, fingerprint=request_fingerprint(data.validated_data), operation=operation
+                request=IdempotentCreate(
+                    merchant=merchant, key=key, fingerprint=request_fingerprint(data.validated_data), render=_render
+                ),
+                create=lambda idempotency: create_transaction(
+                    merchant=merchant, payment=payment, idempotency=idempotency
+                ),
             )
             status, body, replayed = result.status, result.body, result.replayed
         else:
-            (status, body), replayed = operation(), False
+            (status, body), replayed = _render(create_transaction(merchant=merchant, payment=payment)), False
         headers = {"Location": _location(body["id"])}
         if replayed:
             headers["Idempotent-Replayed"] = "true"
