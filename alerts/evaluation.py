@@ -4,8 +4,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from transactions.dispatch import event_handler
-from transactions.models import ProcessedEvent
+from eventbus.dispatch import event_handler
+from eventbus.models import ProcessedEvent
 
 from .events import WATCHED
 from .models import Incident

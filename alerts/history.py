@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from transactions.events import enqueue_event
+from eventbus.outbox import enqueue_event
 
 from .events import INCIDENT
 from .metrics import INCIDENTS

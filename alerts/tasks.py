@@ -5,7 +5,7 @@ import uuid
 from celery import shared_task
 from django.utils import timezone
 
-from transactions.outbox import outbox_backlog
+from eventbus.relay import outbox_backlog
 
 from . import delivery, escalation, services
 from .evaluation import evaluate_now

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from transactions.dispatch import event_handler
+from eventbus.dispatch import event_handler
 from transactions.events import TRANSACTION_CREATED
 
 from .services import decide_transaction

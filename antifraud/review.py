@@ -10,9 +10,9 @@ from uuid import UUID
 from django.conf import settings
 from django.db import transaction
 
+from eventbus.outbox import enqueue_event
 from payproc.http.errors import DomainError
 from transactions import cache
-from transactions.events import enqueue_event
 from transactions.models import Status, Transaction
 from transactions.services import transition_transaction
 

@@ -6,8 +6,8 @@ from uuid import UUID
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from eventbus.outbox import enqueue_event
 from transactions import cache
-from transactions.events import enqueue_event
 from transactions.models import Status, Transaction
 from transactions.services import transition_transaction
 

@@ -15,7 +15,7 @@ app.autodiscover_tasks()
 
 
 def _count(task_name: str | None, outcome: str) -> None:
-    from transactions.metrics import TASKS
+    from eventbus.metrics import TASKS
 
     TASKS.labels(task=task_name or "unknown", outcome=outcome).inc()
 

@@ -87,9 +87,9 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")  # fails fast when PostgreSQL is not up
     call_command("migrate", verbosity=0)
+    from eventbus.models import OutboxEvent
+    from eventbus.relay import relay_pending
     from transactions.api_keys import create_merchant
-    from transactions.models import OutboxEvent
-    from transactions.outbox import relay_pending
 
     OutboxEvent.objects.filter(published_at__isnull=True).update(published_at=django.utils.timezone.now())
     _, issued = create_merchant(name=f"bench-{time.time()}")
@@ -113,7 +113,7 @@ def main() -> None:
 
 
 def score_events(envelopes: list[dict], latencies: list[float]) -> None:
-    from transactions.dispatch import run_handler
+    from eventbus.dispatch import run_handler
 
     try:
         for envelope in envelopes:
@@ -130,8 +130,8 @@ def fraud() -> None:
 
     call_command("migrate", verbosity=0)
     call_command("load_fraud_rules", verbosity=0, stdout=open(os.devnull, "w"))
+    from eventbus.models import OutboxEvent
     from transactions.api_keys import create_merchant
-    from transactions.models import OutboxEvent
 
     merchant, _ = create_merchant(name=f"bench-fraud-{time.time()}")
     count = int(os.environ.get("BENCH_EVENTS", "1000"))

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from .api_keys import revoke_api_key
-from .models import ApiKey, Merchant, OutboxEvent, Transaction, TransactionEvent
+from .models import ApiKey, Merchant, Transaction, TransactionEvent
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -79,14 +79,4 @@ class TransactionAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Transaction | None = None) -> bool:
-        return False
-
-
-@admin.register(OutboxEvent)
-class OutboxEventAdmin(admin.ModelAdmin):
-    list_display = ("id", "event_type", "topic", "key", "created_at", "published_at")
-    list_filter = ("event_type", "topic")
-    readonly_fields = ("event_id", "topic", "key", "event_type", "envelope", "created_at", "published_at")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

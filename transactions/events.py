@@ -1,23 +1,14 @@
-"""Events: the versioned envelope, the payment event types, and writing them to the outbox.
+"""The payment event types, and what a payment looks like in them.
 
 No card number is ever in an event: payments appear with their card summary only.
 """
 
-import uuid
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
-
-from payproc.observability.tracing import current_traceparent
-
-from .event_schemas import validate_envelope
-from .models import OutboxEvent, Transaction
+from .models import Transaction
 
 TRANSACTION_CREATED = "payments.transaction.created"
 TRANSACTION_STATUS_CHANGED = "payments.transaction.status_changed"
-DEAD_LETTER = "payproc.dead_letter"
 
 
 def transaction_data(tx: Transaction) -> dict[str, Any]:
@@ -41,44 +32,3 @@ def transaction_data(tx: Transaction) -> dict[str, Any]:
         "merchant_reference": tx.merchant_reference,
         "created_at": tx.created_at.isoformat(),
     }
-
-
-def build_envelope(*, event_type: str, key: str, data: dict[str, Any], version: int = 1) -> dict[str, Any]:
-    envelope = {
-        "event_id": str(uuid.uuid4()),
-        "type": event_type,
-        "version": version,
-        "occurred_at": timezone.now().isoformat(),
-        "producer": settings.EVENT_PRODUCER,
-        "key": key,
-        "trace": current_traceparent(),
-        "data": data,
-    }
-    validate_envelope(envelope)
-    return envelope
-
-
-def outbox_event(*, event_type: str, key: str, data: dict[str, Any], topic: str) -> OutboxEvent:
-    """An unsaved outbox row for an event: for services that insert it together with their own rows."""
-    envelope = build_envelope(event_type=event_type, key=key, data=data)
-    return OutboxEvent(event_id=envelope["event_id"], topic=topic, key=key, event_type=event_type, envelope=envelope)
-
-
-def relay_after_commit() -> None:
-    """The embedded default publishes right after the commit that wrote events (no relay process)."""
-    if settings.OUTBOX_INLINE_RELAY:
-        from .outbox import relay_inline  # the relay imports this module
-
-        transaction.on_commit(relay_inline)
-
-
-def enqueue_event(*, event_type: str, key: str, data: dict[str, Any], topic: str) -> OutboxEvent:
-    """Write an event to the outbox. Call inside the database transaction of the change it reports."""
-    event = outbox_event(event_type=event_type, key=key, data=data, topic=topic)
-    event.save(force_insert=True)
-    relay_after_commit()
-    return event
-
-
-def dead_letter_topic(topic: str) -> str:
-    return f"{topic}{settings.DLQ_SUFFIX}"

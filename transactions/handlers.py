@@ -2,8 +2,9 @@
 
 from typing import Any
 
+from eventbus.dispatch import event_handler
+
 from .authorization import authorize_transaction
-from .dispatch import event_handler
 
 FRAUD_DECISION = "antifraud.decision"  # emitted by the anti-fraud domain
 

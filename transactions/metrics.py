@@ -1,4 +1,4 @@
-"""Payment, provider and event-pipeline metrics. Label values are bounded: statuses, ISO currency codes,
+"""Payment and provider metrics. Label values are bounded: statuses, ISO currency codes,
 provider and handler names from code or configuration, never ids or raw paths."""
 
 from prometheus_client import Counter, Gauge
@@ -17,13 +17,6 @@ PROVIDER_CIRCUIT_OPEN = Gauge(
     ["provider"],
     multiprocess_mode="livemax",
 )
-OUTBOX_PUBLISHED = Counter("payproc_outbox_published_events", "Outbox events published by the relay.", ["topic"])
-EVENTS_HANDED_OFF = Counter("payproc_bridge_events", "Events the Kafka bridge handed to Celery.", ["topic"])
-CONSUMER_LAG = Gauge(
-    "payproc_kafka_consumer_lag", "Messages behind the partition end, per group and topic.", ["group", "topic"]
-)
-HANDLER_RUNS = Counter("payproc_event_handler_runs", "Event handler runs.", ["handler", "outcome"])
-TASKS = Counter("payproc_celery_tasks", "Celery task outcomes.", ["task", "outcome"])
 
 
 def count_status(*, status: str, currency: str, amount_minor: int) -> None:

@@ -1,4 +1,4 @@
-"""Merchants, their API keys, payments, their history and the outbox of events."""
+"""Merchants, their API keys, payments, their history and Idempotency-Key records."""
 
 import uuid
 from typing import ClassVar
@@ -116,28 +116,6 @@ class TransactionEvent(models.Model):
         return f"{self.from_status or '∅'} → {self.to_status}"
 
 
-class OutboxEvent(models.Model):
-    """An event written in the same database transaction as the change it describes; a relay publishes it."""
-
-    event_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
-    topic = models.CharField(max_length=200)
-    key = models.CharField(max_length=200, help_text="Partition key: events with one key stay in order.")
-    event_type = models.CharField(max_length=100)
-    envelope = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering: ClassVar = ["id"]
-        indexes: ClassVar = [
-            models.Index(fields=["id"], condition=Q(published_at__isnull=True), name="outbox_unpublished"),
-            models.Index(fields=["key", "id"], condition=Q(published_at__isnull=True), name="outbox_unpublished_key"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.event_type} {self.key}"
-
-
 class IdempotencyRecord(models.Model):
     """A merchant's Idempotency-Key: claimed while the request runs, then holding its response."""
 
@@ -161,19 +139,3 @@ class IdempotencyRecord(models.Model):
     @property
     def is_completed(self) -> bool:
         return self.completed_at is not None
-
-
-class ProcessedEvent(models.Model):
-    """Proof that a handler applied an event: redeliveries of it become no-ops."""
-
-    event_id = models.UUIDField()
-    handler = models.CharField(max_length=100)
-    processed_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints: ClassVar = [
-            models.UniqueConstraint(fields=["event_id", "handler"], name="processed_event_once_per_handler"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.handler}: {self.event_id}"

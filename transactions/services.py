@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from eventbus.outbox import enqueue_event, outbox_event, relay_after_commit
+
 from . import cache, events, metrics
 from .cards import check_cvv, check_not_expired, detect_brand, normalise_pan, summarise_card
 from .errors import AmountInvalid, AmountTooLarge
@@ -99,7 +101,7 @@ def create_transaction(
         TransactionEvent(
             transaction=tx, from_status="", to_status=Status.PENDING, actor="api", reason="payment accepted"
         ),
-        events.outbox_event(
+        outbox_event(
             event_type=events.TRANSACTION_CREATED,
             key=str(tx.id),
             data=events.transaction_data(tx),
@@ -109,7 +111,7 @@ def create_transaction(
     if idempotency is not None:
         rows.insert(0, idempotency.completed_record(tx))
     insert_together(*rows)
-    events.relay_after_commit()
+    relay_after_commit()
     transaction.on_commit(
         lambda: metrics.count_status(status=tx.status, currency=tx.currency, amount_minor=tx.amount_minor)
     )
@@ -139,7 +141,7 @@ def transition_transaction(
             "reason": reason,
             "decline_reason": tx.decline_reason,
         }
-        events.enqueue_event(
+        enqueue_event(
             event_type=events.TRANSACTION_STATUS_CHANGED, key=str(tx.id), data=data, topic=settings.TOPIC_TRANSACTIONS
         )
         transaction.on_commit(lambda: cache.forget_resource(tx.id))

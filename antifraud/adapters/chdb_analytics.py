@@ -17,8 +17,8 @@ from django.conf import settings
 
 from antifraud.analytics import Summary, SummaryQuery, rows_from_events
 from antifraud.events import DECISION
+from eventbus.models import OutboxEvent
 from transactions.events import TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED
-from transactions.models import OutboxEvent
 
 from .clickhouse import ClickHouseSQL, _naive_utc, check_database_name
 

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from transactions.outbox import outbox_backlog
+from eventbus.relay import outbox_backlog
 
 
 def check_database() -> None:

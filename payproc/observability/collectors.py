@@ -9,7 +9,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 class OutboxCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from transactions.outbox import outbox_backlog
+        from eventbus.relay import outbox_backlog
 
         backlog = outbox_backlog()
         yield GaugeMetricFamily(

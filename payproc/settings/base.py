@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "eventbus",
     "transactions",
     "antifraud",
     "alerts",
@@ -262,7 +263,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
-    "relay-outbox-safety-net": {"task": "transactions.tasks.relay_outbox", "schedule": 30.0},
+    "relay-outbox-safety-net": {"task": "eventbus.tasks.relay_outbox", "schedule": 30.0},
     "purge-idempotency-keys": {"task": "transactions.tasks.purge_idempotency_keys", "schedule": 3600.0},
     "escalate-incidents": {"task": "alerts.tasks.escalate_incidents", "schedule": 30.0},
     "resolve-quiet-incidents": {"task": "alerts.tasks.resolve_quiet_incidents", "schedule": 60.0},

@@ -7,11 +7,11 @@ from rest_framework.test import APIClient
 from alerts.models import AlertRule, Incident, Notification
 from antifraud.models import FraudDecision, FraudRule
 from antifraud.rule_services import save_rule
+from eventbus.consumer import build_bridge
+from eventbus.relay import relay_pending
 from tests.conftest import payment
-from tests.transactions.conftest import eventually, kafka  # noqa: F401 - the shared Kafka fixture
-from tests.transactions.test_kafka_celery_bridge import pump
-from transactions.consumer import build_bridge
-from transactions.outbox import relay_pending
+from tests.eventbus.conftest import eventually, kafka  # noqa: F401 - the shared Kafka fixture
+from tests.eventbus.test_kafka_celery_bridge import pump
 
 
 @pytest.mark.django_db(transaction=True)

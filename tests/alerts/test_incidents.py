@@ -16,7 +16,7 @@ from alerts.services import (
     resolve_quiet_incidents,
 )
 from alerts.tasks import check_outbox_backlog
-from transactions.models import OutboxEvent, ProcessedEvent
+from eventbus.models import OutboxEvent, ProcessedEvent
 
 from .helpers import decision_event
 

@@ -4,7 +4,7 @@ import pytest
 
 from antifraud.models import FraudRule, RiskThresholds
 from antifraud.rule_services import save_rule
-from tests.transactions.conftest import kafka  # noqa: F401 - the shared Kafka fixture
+from tests.eventbus.conftest import kafka  # noqa: F401 - the shared Kafka fixture
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from antifraud.analytics import SummaryQuery, describe_analytics, rows_from_even
 from antifraud.analytics_sink import AnalyticsSink
 from antifraud.lists import add_list_entry
 from antifraud.services import decide_transaction
+from eventbus.adapters.kafka import make_consumer
+from eventbus.models import OutboxEvent
+from eventbus.relay import relay_pending
 from tests.conftest import error_of
-from transactions.adapters.kafka import make_consumer
-from transactions.models import OutboxEvent
-from transactions.outbox import relay_pending
 from transactions.services import transition_transaction
 
 CLICKHOUSE = "127.0.0.1:19000"

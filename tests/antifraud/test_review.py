@@ -9,8 +9,9 @@ from django.db import DatabaseError, connections
 from antifraud.models import AuditEntry
 from antifraud.review import AlreadyReviewed, ReasonRequired, review_transaction
 from antifraud.services import decide_transaction
+from eventbus.models import OutboxEvent
 from transactions.authorization import authorize_transaction
-from transactions.models import OutboxEvent, Transaction
+from transactions.models import Transaction
 
 
 @pytest.fixture

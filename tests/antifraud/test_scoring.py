@@ -13,7 +13,8 @@ from antifraud.rule_services import save_rule
 from antifraud.rules import RuleContext
 from antifraud.scoring import assess
 from antifraud.services import decide_transaction
-from transactions.models import OutboxEvent, Transaction
+from eventbus.models import OutboxEvent
+from transactions.models import Transaction
 
 
 def _assess(tx: Transaction):

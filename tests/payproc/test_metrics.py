@@ -8,13 +8,13 @@ from django.test import Client
 from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
+from eventbus.adapters.kafka import ensure_topics
+from eventbus.consumer import build_bridge
+from eventbus.relay import relay_pending
 from payproc.observability.process import serve_process_metrics
 from tests.conftest import payment
-from tests.transactions.conftest import handler_calls, kafka  # noqa: F401 - shared fixtures
-from tests.transactions.test_kafka_celery_bridge import pump
-from transactions.adapters.kafka import ensure_topics
-from transactions.consumer import build_bridge
-from transactions.outbox import relay_pending
+from tests.eventbus.conftest import handler_calls, kafka  # noqa: F401 - shared fixtures
+from tests.eventbus.test_kafka_celery_bridge import pump
 
 
 def sample(name: str, **labels: str) -> float:

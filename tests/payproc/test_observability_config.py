@@ -51,6 +51,7 @@ def exported_series() -> set[str]:
 
     import alerts.metrics  # noqa: F401
     import antifraud.metrics  # noqa: F401
+    import eventbus.metrics  # noqa: F401
     import transactions.metrics  # noqa: F401
     from payproc.observability.collectors import DATABASE_REGISTRY
 

@@ -12,16 +12,16 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from rest_framework.test import APIClient
 
 from antifraud.models import FraudDecision
+from eventbus.adapters.kafka import KafkaBridge
+from eventbus.bridge import hand_off
+from eventbus.dead_letters import dead_letter_poison
+from eventbus.models import OutboxEvent
+from eventbus.relay import relay_pending
 from payproc.http.logging import RequestIdFilter
 from payproc.observability.tracing import current_traceparent
 from tests.conftest import payment
-from tests.transactions.conftest import eventually, kafka  # noqa: F401 - the shared Kafka fixture
-from tests.transactions.test_kafka_celery_bridge import pump
-from transactions.adapters.kafka import KafkaBridge
-from transactions.bridge import hand_off
-from transactions.consumer import send_poison_to_dlq
-from transactions.models import OutboxEvent
-from transactions.outbox import relay_pending
+from tests.eventbus.conftest import eventually, kafka  # noqa: F401 - the shared Kafka fixture
+from tests.eventbus.test_kafka_celery_bridge import pump
 
 EXPORTER = InMemorySpanExporter()
 
@@ -58,7 +58,7 @@ def test_one_payment_is_one_trace_from_http_to_the_scoring_task(tracing, kafka, 
     assert eventually(lambda: consumer.partitions_for_topic(kafka["topic"]))
     consumer.assign([TopicPartition(kafka["topic"], p) for p in consumer.partitions_for_topic(kafka["topic"])])
     consumer.seek_to_beginning()
-    bridge = KafkaBridge(consumer, hand_off=hand_off, on_poison=send_poison_to_dlq)
+    bridge = KafkaBridge(consumer, hand_off=hand_off, on_poison=dead_letter_poison)
     try:
         pump(bridge, lambda: FraudDecision.objects.filter(transaction_id=transaction_id).exists(), commit=False)
     finally:

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 from django_redis import get_redis_connection
 
+from eventbus.models import OutboxEvent
 from tests.conftest import AMEX, VISA, payment
-from transactions.models import OutboxEvent
 
 CARDS = [VISA, AMEX, "5555555555554444"]
 CVV = "7391"

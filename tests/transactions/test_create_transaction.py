@@ -2,8 +2,9 @@ from decimal import Decimal
 
 import pytest
 
+from eventbus.models import OutboxEvent
 from tests.conftest import AMEX, error_of
-from transactions.models import OutboxEvent, Transaction, TransactionEvent
+from transactions.models import Transaction, TransactionEvent
 
 
 def test_valid_payment_is_accepted_as_pending_with_location(post_payment, merchant):

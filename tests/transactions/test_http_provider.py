@@ -4,10 +4,10 @@ import socket
 
 import pytest
 
+from eventbus.models import OutboxEvent
 from transactions.adapters.http_provider import CIRCUIT_OPEN, HttpProvider, reset_circuit_breaker
 from transactions.adapters.provider import AuthorizationRequest, ProviderUnavailable
 from transactions.authorization import authorize_transaction
-from transactions.models import OutboxEvent
 
 
 @pytest.fixture(autouse=True)

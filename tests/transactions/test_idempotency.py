@@ -7,11 +7,12 @@ from django.db import connections
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from eventbus.models import OutboxEvent
 from tests.conftest import error_of, payment
 from transactions.api.serializers import TransactionIn
 from transactions.api_keys import create_merchant
 from transactions.idempotency import purge_expired_keys, request_fingerprint
-from transactions.models import IdempotencyRecord, OutboxEvent, Transaction
+from transactions.models import IdempotencyRecord, Transaction
 
 
 def test_same_key_and_body_replays_the_first_response(post_payment):

@@ -2,8 +2,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from eventbus.models import OutboxEvent
 from transactions.errors import IllegalTransition
-from transactions.models import OutboxEvent, Status, TransactionEvent
+from transactions.models import Status, TransactionEvent
 from transactions.services import transition_transaction
 from transactions.state import ALLOWED_TRANSITIONS, FINAL_STATUSES, check_transition
 

@@ -33,7 +33,7 @@ class _EmitOnOpen(pybreaker.CircuitBreakerListener):
         PROVIDER_CIRCUIT_OPEN.labels(provider="http").set(1 if new_state.name == pybreaker.STATE_OPEN else 0)
         if new_state.name != pybreaker.STATE_OPEN:
             return
-        from transactions.events import enqueue_event
+        from eventbus.outbox import enqueue_event
 
         logger.error("payment provider circuit opened after %s failures", cb.fail_counter)
         with transaction.atomic():

@@ -7,9 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from antifraud.adapters.clickhouse import ClickHouseAnalytics
 from antifraud.analytics_sink import AnalyticsSink
+from eventbus.adapters.kafka import make_consumer
 from payproc.observability.process import serve_process_metrics
 from payproc.processes import stop_on_signals
-from transactions.adapters.kafka import make_consumer
 
 logger = logging.getLogger("payproc.analytics")
 

@@ -9,15 +9,16 @@ from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient
 from rest_framework.test import APIClient
 
+from eventbus.adapters.kafka import KafkaBridge
+from eventbus.bridge import hand_off
+from eventbus.consumer import build_bridge
+from eventbus.dead_letters import replay_dead_letters
+from eventbus.models import OutboxEvent, ProcessedEvent
+from eventbus.relay import outbox_backlog, relay_pending
 from tests.conftest import payment
-from tests.transactions.conftest import KAFKA, envelopes, eventually, read_topic
-from transactions.adapters.kafka import KafkaBridge
-from transactions.bridge import hand_off
-from transactions.consumer import build_bridge
-from transactions.dlq import replay_dead_letters
+from tests.eventbus.conftest import KAFKA, envelopes, eventually, read_topic
 from transactions.events import TRANSACTION_CREATED
-from transactions.models import OutboxEvent, ProcessedEvent, Transaction
-from transactions.outbox import outbox_backlog, relay_pending
+from transactions.models import Transaction
 
 
 def pump(bridge: KafkaBridge, until: Callable[[], bool], *, timeout: float = 150.0, **poll: object) -> None:

@@ -1,6 +1,8 @@
-"""Replaying dead letters: put each dead-lettered event back on the topic it came from.
+"""Dead letters: events a handler gave up on, and messages nobody can read, kept on `<topic>.dlq`.
 
-Handlers are idempotent, so the handlers that had succeeded skip it and the one that failed runs again.
+Writing one goes through the outbox, so it cannot be lost. Replaying puts each dead-lettered event
+back on the topic it came from; handlers are idempotent, so the handlers that had succeeded skip it
+and the one that failed runs again.
 """
 
 import json
@@ -8,14 +10,55 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from .adapters import get_publisher
+from django.conf import settings
+from django.db import transaction
+
 from .adapters.kafka import make_consumer
 from .adapters.ports import OutboundEvent
-from .event_schemas import InvalidEvent, validate_envelope
-from .events import dead_letter_topic
+from .outbox import enqueue_event
+from .publishers import get_publisher
+from .schemas import InvalidEvent, validate_envelope
+
+DEAD_LETTER = "payproc.dead_letter"
 
 logger = logging.getLogger(__name__)
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}{settings.DLQ_SUFFIX}"
+
+
+def dead_letter(*, envelope: dict[str, Any], topic: str, handler_name: str, error: Exception, attempts: int) -> None:
+    """Put an event a handler gave up on on its topic's dead-letter queue."""
+    _enqueue_dead_letter(
+        key=str(envelope.get("key") or envelope.get("event_id")),
+        topic=topic,
+        data={
+            "event": envelope,
+            "topic": topic,
+            "handler": handler_name,
+            "error": f"{error.__class__.__name__}: {error}"[:2000],
+            "attempts": attempts,
+        },
+    )
+
+
+def dead_letter_poison(raw: bytes, topic: str, error: str) -> None:
+    """A message no handler can read: keep it (as text) on the DLQ with the reason, then move on."""
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+    _enqueue_dead_letter(
+        key=f"poison:{topic}",
+        topic=topic,
+        data={"event": {"raw": text[:100_000]}, "topic": topic, "handler": "", "error": error[:2000], "attempts": 1},
+    )
+    logger.error("poison message on %s sent to %s: %s", topic, dead_letter_topic(topic), error)
+
+
+def _enqueue_dead_letter(*, key: str, topic: str, data: dict[str, Any]) -> None:
+    with transaction.atomic():
+        enqueue_event(event_type=DEAD_LETTER, key=key, data=data, topic=dead_letter_topic(topic))
 
 
 @dataclass(frozen=True, slots=True)

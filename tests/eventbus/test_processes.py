@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
-from tests.transactions.conftest import envelopes, eventually, read_topic
-from transactions.models import OutboxEvent
+from eventbus.models import OutboxEvent
+from tests.eventbus.conftest import envelopes, eventually, read_topic
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,12 +90,12 @@ def test_beat_runs_the_relay_safety_net_and_key_purge():
     from payproc.celery import app
 
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
-    assert {"transactions.tasks.relay_outbox", "transactions.tasks.purge_idempotency_keys"} <= tasks
+    assert {"eventbus.tasks.relay_outbox", "transactions.tasks.purge_idempotency_keys"} <= tasks
     assert tasks <= set(app.tasks)
 
 
 def test_relay_task_publishes_pending_events(post_payment, kafka):
-    from transactions.tasks import relay_outbox
+    from eventbus.tasks import relay_outbox
 
     post_payment()
 

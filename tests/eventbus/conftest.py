@@ -1,4 +1,4 @@
-"""Fixtures for the event backbone: the real Kafka-compatible broker, a real Celery worker, handlers."""
+"""Fixtures for the event bus: a topic on the real broker, a real Celery worker, handler call recording."""
 
 import json
 import os
@@ -17,9 +17,9 @@ from celery.contrib.testing.worker import start_worker
 from django.db import connections
 from kafka import KafkaConsumer, TopicPartition
 
+from eventbus import dispatch
+from eventbus.publishers import close_publishers
 from payproc.celery import app as celery_app
-from transactions import dispatch
-from transactions.adapters import close_publishers
 
 KAFKA = os.environ.get("TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 CELERY_TEST_BROKER = os.environ["CELERY_BROKER_URL"]  # set by payproc.settings.test

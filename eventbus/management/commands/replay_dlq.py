@@ -3,7 +3,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from transactions.dlq import replay_dead_letters
+from eventbus.dead_letters import replay_dead_letters
 
 
 class Command(BaseCommand):

@@ -8,12 +8,11 @@ from payproc.observability.tracing import event_span
 
 from . import dispatch
 from .metrics import EVENTS_HANDED_OFF
+from .tasks import handle_event
 
 
 def hand_off(envelope: dict[str, Any], topic: str) -> int:
     """Queue one task per handler of the event's type; raises if the task broker is unreachable."""
-    from .tasks import handle_event
-
     handlers = dispatch.handlers_for(envelope["type"])
     with event_span(f"consume {envelope['type']}", envelope, kind=SpanKind.CONSUMER, **{"messaging.source": topic}):
         for handler in handlers:

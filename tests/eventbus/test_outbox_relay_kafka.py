@@ -7,11 +7,13 @@ from decimal import Decimal
 import pytest
 from django.db import connections
 
-from tests.transactions.conftest import envelopes, read_topic
-from transactions.event_schemas import validate_envelope
-from transactions.events import enqueue_event, transaction_data
-from transactions.models import OutboxEvent, Transaction
-from transactions.outbox import outbox_backlog, relay_batch, relay_pending
+from eventbus.models import OutboxEvent
+from eventbus.outbox import enqueue_event
+from eventbus.relay import outbox_backlog, relay_batch, relay_pending
+from eventbus.schemas import validate_envelope
+from tests.eventbus.conftest import envelopes, read_topic
+from transactions.events import transaction_data
+from transactions.models import Transaction
 from transactions.services import transition_transaction
 
 

@@ -5,10 +5,10 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from eventbus.publishers import close_publishers, get_publisher
+from eventbus.relay import relay_batch
 from payproc.observability.process import serve_process_metrics
 from payproc.processes import stop_on_signals
-from transactions.adapters import close_publishers, get_publisher
-from transactions.outbox import relay_batch
 
 logger = logging.getLogger("payproc.relay")
 

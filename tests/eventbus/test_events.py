@@ -4,10 +4,10 @@ import json
 
 import pytest
 
+from eventbus.envelope import build_envelope
+from eventbus.models import OutboxEvent
+from eventbus.schemas import InvalidEvent, validate_envelope
 from tests.conftest import VISA
-from transactions.event_schemas import InvalidEvent, validate_envelope
-from transactions.events import build_envelope
-from transactions.models import OutboxEvent
 from transactions.services import transition_transaction
 
 

@@ -5,9 +5,9 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from eventbus.consumer import build_bridge
 from payproc.observability.process import serve_process_metrics
 from payproc.processes import stop_on_signals
-from transactions.consumer import build_bridge
 
 logger = logging.getLogger("payproc.consumer")
 

@@ -11,8 +11,8 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from transactions.event_schemas import validate_envelope
-from transactions.metrics import CONSUMER_LAG
+from eventbus.metrics import CONSUMER_LAG
+from eventbus.schemas import validate_envelope
 
 from .ports import OutboundEvent
 

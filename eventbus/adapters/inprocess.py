@@ -1,0 +1,24 @@
+"""The embedded default: events go straight to their handlers once the relay's transaction commits."""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import transaction
+
+from .ports import OutboundEvent
+
+HandOff = Callable[[dict[str, Any], str], object]
+
+
+class InProcessPublisher:
+    """Delivers to `hand_off(envelope, topic)`, the same function the Kafka bridge hands consumed events to."""
+
+    def __init__(self, *, hand_off: HandOff) -> None:
+        self._hand_off = hand_off
+
+    def publish(self, events: Sequence[OutboundEvent]) -> None:
+        batch = list(events)
+        transaction.on_commit(lambda: [self._hand_off(event.envelope, event.topic) for event in batch])
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import OutboxEvent
+
+
+@admin.register(OutboxEvent)
+class OutboxEventAdmin(admin.ModelAdmin):
+    list_display = ("id", "event_type", "topic", "key", "created_at", "published_at")
+    list_filter = ("event_type", "topic")
+    readonly_fields = ("event_id", "topic", "key", "event_type", "envelope", "created_at", "published_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,0 +1,53 @@
+"""Celery tasks of the event bus: running handlers (with retries and dead letters) and the relay safety net."""
+
+import logging
+from typing import Any
+
+from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
+
+from . import dispatch, relay
+from .dead_letters import dead_letter
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def handle_event(self: Any, *, handler_name: str, envelope: dict[str, Any], topic: str) -> bool:
+    """Run one handler on one event; retry with exponential backoff and jitter, then dead-letter it."""
+    try:
+        return dispatch.run_handler(handler_name=handler_name, envelope=envelope)
+    except Exception as exc:
+        attempts = self.request.retries + 1
+        if attempts > settings.EVENT_HANDLER_MAX_RETRIES:
+            logger.error(
+                "handler %s gave up on event %s after %d attempts: %s",
+                handler_name,
+                envelope.get("event_id"),
+                attempts,
+                exc,
+            )
+            dead_letter(envelope=envelope, topic=topic, handler_name=handler_name, error=exc, attempts=attempts)
+            return False
+        countdown = get_exponential_backoff_interval(
+            factor=settings.EVENT_HANDLER_BACKOFF_SECONDS,
+            retries=self.request.retries,
+            maximum=settings.EVENT_HANDLER_BACKOFF_MAX_SECONDS,
+            full_jitter=True,
+        )
+        logger.warning(
+            "handler %s failed on event %s (attempt %d), retrying in %ss: %s",
+            handler_name,
+            envelope.get("event_id"),
+            attempts,
+            countdown,
+            exc,
+        )
+        raise self.retry(exc=exc, countdown=countdown) from exc
+
+
+@shared_task
+def relay_outbox() -> int:
+    """Beat safety net next to the long-running relay: publish whatever is still unsent."""
+    return relay.relay_pending()
