@@ -102,7 +102,7 @@ analytics: $(VENV)/.installed-dev
 	$(STACK_ENV) $(PY) manage.py analytics_sink
 
 worker: $(VENV)/.installed-dev
-	$(STACK_ENV) $(VENV)/bin/celery -A payproc worker --pool threads --concurrency 8 --loglevel=INFO
+	$(STACK_ENV) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" sh docker/entrypoint.sh worker
 
 beat: $(VENV)/.installed-dev
 	$(STACK_ENV) $(VENV)/bin/celery -A payproc beat --loglevel=INFO --schedule var/celerybeat-schedule

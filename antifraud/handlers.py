@@ -2,12 +2,12 @@
 
 from typing import Any
 
-from eventbus.dispatch import event_handler
+from eventbus.dispatch import batch_event_handler
 from transactions.events import TRANSACTION_CREATED
 
-from .services import decide_transaction
+from .services import decide_transactions
 
 
-@event_handler("antifraud.score", TRANSACTION_CREATED, atomic=False)
-def score_new_payment(envelope: dict[str, Any]) -> None:
-    decide_transaction(transaction_id=envelope["data"]["transaction_id"])
+@batch_event_handler("antifraud.score", TRANSACTION_CREATED)
+def score_new_payments(envelopes: list[dict[str, Any]]) -> None:
+    decide_transactions(transaction_ids=[envelope["data"]["transaction_id"] for envelope in envelopes])

@@ -1,10 +1,12 @@
 """Rule types: how each one's parameters look and how it is evaluated against a payment.
 
 Each evaluator returns what it observed when the rule fires ("7 payments for this card in 60 s,
-limit 3"), or None when it does not.
+limit 3"), or None when it does not. Rules that count in sliding windows first say which windows the
+payment updates (`WINDOWS`), so scoring can update all of them in one round trip to the store, then
+read the windows' stats from the context.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +15,7 @@ from django.core.exceptions import ValidationError
 from transactions.models import Transaction
 from transactions.money import format_minor
 
-from .adapters.velocity import VelocityStore
+from .adapters.velocity import WindowStats, WindowUpdate
 from .bin_countries import bin_country
 from .facts import PaymentFacts
 from .models import RuleType
@@ -23,10 +25,13 @@ VELOCITY_KEYS = ("card", "email", "ip", "device", "merchant")
 
 @dataclass(frozen=True, slots=True)
 class RuleContext:
-    velocity: VelocityStore
+    """The stats of every window this payment updated, by window name."""
+
+    windows: Mapping[str, WindowStats]
 
 
 Evaluator = Callable[[dict[str, Any], PaymentFacts, RuleContext], str | None]
+Windows = Callable[[dict[str, Any], PaymentFacts], list[WindowUpdate]]
 
 
 def _threshold(parameters: dict[str, Any], currency: str) -> int | None:
@@ -45,32 +50,39 @@ def amount_above(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleConte
     return f"amount {_amount(facts.amount_minor, facts.currency)} above {_amount(limit, facts.currency)}"
 
 
-def velocity(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleContext) -> str | None:
-    key, window, limit = parameters["key"], parameters["window_seconds"], parameters["limit"]
+def _velocity_window(parameters: dict[str, Any], facts: PaymentFacts) -> str | None:
+    key, window = parameters["key"], parameters["window_seconds"]
     value = facts.velocity_key(key)
     if not value:
         return None
     measure = parameters.get("measure", "count")
-    scope = (
-        f"{measure}:{key}:{window}:{value}"
-        if measure == "count"
-        else f"{measure}:{key}:{window}:{facts.currency}:{value}"
-    )
-    stats = ctx.velocity.record(
-        window=scope,
-        member=facts.transaction_id,
-        amount=facts.amount_minor,
-        at=facts.created_at.timestamp(),
-        window_seconds=window,
-    )
     if measure == "count":
+        return f"{measure}:{key}:{window}:{value}"
+    return f"{measure}:{key}:{window}:{facts.currency}:{value}"
+
+
+def velocity_windows(parameters: dict[str, Any], facts: PaymentFacts) -> list[WindowUpdate]:
+    window = _velocity_window(parameters, facts)
+    if window is None:
+        return []
+    at = facts.created_at.timestamp()
+    return [WindowUpdate(window, facts.transaction_id, facts.amount_minor, at, parameters["window_seconds"])]
+
+
+def velocity(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleContext) -> str | None:
+    window = _velocity_window(parameters, facts)
+    if window is None:
+        return None
+    key, seconds, limit = parameters["key"], parameters["window_seconds"], parameters["limit"]
+    stats = ctx.windows[window]
+    if parameters.get("measure", "count") == "count":
         if stats.count <= limit:
             return None
-        return f"{stats.count} payments for this {key} in {window} s, limit {limit}"
+        return f"{stats.count} payments for this {key} in {seconds} s, limit {limit}"
     if stats.total <= limit:
         return None
     return (
-        f"{_amount(stats.total, facts.currency)} for this {key} in {window} s, limit {_amount(limit, facts.currency)}"
+        f"{_amount(stats.total, facts.currency)} for this {key} in {seconds} s, limit {_amount(limit, facts.currency)}"
     )
 
 
@@ -81,28 +93,41 @@ def bin_country_mismatch(parameters: dict[str, Any], facts: PaymentFacts, ctx: R
     return f"card issued in {issuer}, customer in {facts.country}"
 
 
-def card_testing(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleContext) -> str | None:
+def _card_testing_windows(parameters: dict[str, Any], facts: PaymentFacts) -> tuple[str, str | None] | None:
+    """(the distinct-cards window, the small-payments window when this payment is small), or None."""
     key, window = parameters["key"], parameters["window_seconds"]
     value = facts.velocity_key(key)
     if not value:
         return None
-    at = facts.created_at.timestamp()
-    cards = ctx.velocity.record(
-        window=f"cards:{key}:{window}:{value}", member=facts.card_fingerprint, amount=0, at=at, window_seconds=window
-    )
-    if cards.count > parameters["distinct_cards"]:
-        return f"{cards.count} different cards from this {key} in {window} s, limit {parameters['distinct_cards']}"
     small_limit = parameters.get("small_amount_minor")
-    if small_limit is not None and facts.amount_minor <= small_limit:
-        small = ctx.velocity.record(
-            window=f"small:{key}:{window}:{value}",
-            member=facts.transaction_id,
-            amount=facts.amount_minor,
-            at=at,
-            window_seconds=window,
-        )
-        if small.count > parameters["small_count"]:
-            return f"{small.count} small payments from this {key} in {window} s, limit {parameters['small_count']}"
+    small = f"small:{key}:{window}:{value}" if small_limit is not None and facts.amount_minor <= small_limit else None
+    return f"cards:{key}:{window}:{value}", small
+
+
+def card_testing_windows(parameters: dict[str, Any], facts: PaymentFacts) -> list[WindowUpdate]:
+    windows = _card_testing_windows(parameters, facts)
+    if windows is None:
+        return []
+    cards, small = windows
+    at, seconds = facts.created_at.timestamp(), parameters["window_seconds"]
+    updates = [WindowUpdate(cards, facts.card_fingerprint, 0, at, seconds)]
+    if small is not None:
+        updates.append(WindowUpdate(small, facts.transaction_id, facts.amount_minor, at, seconds))
+    return updates
+
+
+def card_testing(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleContext) -> str | None:
+    windows = _card_testing_windows(parameters, facts)
+    if windows is None:
+        return None
+    key, seconds = parameters["key"], parameters["window_seconds"]
+    cards, small = windows
+    if ctx.windows[cards].count > parameters["distinct_cards"]:
+        count = ctx.windows[cards].count
+        return f"{count} different cards from this {key} in {seconds} s, limit {parameters['distinct_cards']}"
+    if small is not None and ctx.windows[small].count > parameters["small_count"]:
+        count = ctx.windows[small].count
+        return f"{count} small payments from this {key} in {seconds} s, limit {parameters['small_count']}"
     return None
 
 
@@ -120,6 +145,9 @@ def first_seen_card_high_amount(parameters: dict[str, Any], facts: PaymentFacts,
     amount, limit_text = _amount(facts.amount_minor, facts.currency), _amount(limit, facts.currency)
     return f"first payment with this card, {amount} above {limit_text}"
 
+
+# Rule types that count in sliding windows, and the windows a payment updates for them.
+WINDOWS: dict[str, Windows] = {RuleType.VELOCITY: velocity_windows, RuleType.CARD_TESTING: card_testing_windows}
 
 EVALUATORS: dict[str, Evaluator] = {
     RuleType.AMOUNT_ABOVE: amount_above,

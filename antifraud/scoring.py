@@ -1,17 +1,25 @@
 """Scoring: run the rules in scope, add up their scores, and decide with the thresholds.
 
 An allow-list hit approves and a block-list hit declines, whatever the score (block wins over allow).
+A batch of payments is scored with one round trip to the velocity store and two list queries; each
+merchant's rules are loaded once per rules version (any rule or threshold change bumps it).
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
 
+from payproc.cache_versions import bump_version, current_version
+
+from .adapters.velocity import VelocityStore
 from .facts import PaymentFacts
-from .lists import ListHit, list_hits
+from .lists import ListHit, list_hits_many
 from .models import FraudRule, ListType, Outcome, RiskThresholds
-from .rules import EVALUATORS, RuleContext
+from .rules import EVALUATORS, WINDOWS, Evaluator, RuleContext, Windows
+
+_RULES_VERSION = "fraud-rules"
 
 MAX_SCORE = 100
 
@@ -71,15 +79,80 @@ def _list_rules(hits: list[ListHit]) -> list[FiredRule]:
     ]
 
 
-def assess(facts: PaymentFacts, *, context: RuleContext) -> Assessment:
-    thresholds = thresholds_for(facts.merchant_id)
-    fired = []
-    for rule in rules_for(facts.merchant_id):
-        observed = EVALUATORS[rule.rule_type](rule.parameters, facts, context)
-        if observed is not None:
-            fired.append(FiredRule(rule=rule.name, type=rule.rule_type, score=rule.score, observed=observed))
-    hits = list_hits(facts)
-    fired += _list_rules(hits)
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    name: str
+    type: str
+    score: int
+    parameters: dict[str, Any]
+    evaluate: Evaluator
+    windows: Windows | None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    rules: tuple[CompiledRule, ...]
+    thresholds: Thresholds
+
+
+_rule_sets: dict[str, tuple[str, RuleSet]] = {}
+
+
+def rule_set(merchant_id: str) -> RuleSet:
+    """The merchant's enabled rules and thresholds, from memory while the rules version holds."""
+    version = current_version(_RULES_VERSION)
+    cached = _rule_sets.get(merchant_id)
+    if cached is not None and version is not None and cached[0] == version:
+        return cached[1]
+    rules = tuple(
+        CompiledRule(
+            name=rule.name,
+            type=rule.rule_type,
+            score=rule.score,
+            parameters=rule.parameters,
+            evaluate=EVALUATORS[rule.rule_type],
+            windows=WINDOWS.get(rule.rule_type),
+        )
+        for rule in rules_for(merchant_id)
+    )
+    compiled = RuleSet(rules=rules, thresholds=thresholds_for(merchant_id))
+    if version is not None:
+        _rule_sets[merchant_id] = (version, compiled)
+    return compiled
+
+
+def forget_rule_sets() -> None:
+    """Every process reloads rules and thresholds on its next payment (called when they change)."""
+    _rule_sets.clear()
+    bump_version(_RULES_VERSION)
+
+
+def assess(facts: PaymentFacts, *, velocity: VelocityStore) -> Assessment:
+    return assess_many([facts], velocity=velocity)[0]
+
+
+def assess_many(payments: list[PaymentFacts], *, velocity: VelocityStore) -> list[Assessment]:
+    """Score payments in order: a later payment of the batch sees the earlier ones in its windows."""
+    sets = [rule_set(facts.merchant_id) for facts in payments]
+    updates = [
+        [update for rule in rules.rules if rule.windows for update in rule.windows(rule.parameters, facts)]
+        for facts, rules in zip(payments, sets, strict=True)
+    ]
+    stats = iter(velocity.record_many([update for per_payment in updates for update in per_payment]))
+    hits = list_hits_many(payments)
+    assessments = []
+    for facts, rules, own_updates, own_hits in zip(payments, sets, updates, hits, strict=True):
+        context = RuleContext(windows={update.window: next(stats) for update in own_updates})
+        fired = []
+        for rule in rules.rules:
+            observed = rule.evaluate(rule.parameters, facts, context)
+            if observed is not None:
+                fired.append(FiredRule(rule=rule.name, type=rule.type, score=rule.score, observed=observed))
+        assessments.append(_decide(fired + _list_rules(own_hits), own_hits, rules.thresholds))
+    return assessments
+
+
+def _decide(fired: list[FiredRule], hits: list[ListHit], thresholds: Thresholds) -> Assessment:
     score = min(MAX_SCORE, sum(rule.score for rule in fired))
     if any(hit.list_type == ListType.BLOCK for hit in hits):
         outcome = Outcome.DECLINE

@@ -1,4 +1,10 @@
-"""Deciding a payment: score it, record the decision and its event, move the payment on."""
+"""Deciding payments: score them, record each decision and its event, move the payment on.
+
+Payments are decided in batches (the event bridge hands them over per Kafka batch): one read of the
+payments, one round trip to the velocity store, one database transaction for the decisions and their
+events. Approved payments go to the provider straight away; the decision event's handler re-drives any
+approval a crash left behind.
+"""
 
 import logging
 from uuid import UUID
@@ -6,8 +12,10 @@ from uuid import UUID
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from eventbus.outbox import enqueue_event
+from eventbus.models import OutboxEvent
+from eventbus.outbox import outbox_event, relay_after_commit
 from transactions import cache
+from transactions.authorization import authorize_transaction
 from transactions.models import Status, Transaction
 from transactions.services import transition_transaction
 
@@ -16,8 +24,7 @@ from .adapters.velocity import get_velocity_store
 from .events import DECISION
 from .facts import PaymentFacts
 from .models import FraudDecision, Outcome
-from .rules import RuleContext
-from .scoring import Assessment, assess
+from .scoring import Assessment, assess_many
 
 logger = logging.getLogger(__name__)
 
@@ -38,16 +45,47 @@ def _count(decision: FraudDecision, tx: Transaction) -> None:
 
 
 def decide_transaction(*, transaction_id: UUID | str) -> FraudDecision | None:
-    """Score a pending payment once. Approvals go on to the provider (the decision event triggers it)."""
-    tx = Transaction.objects.get(pk=transaction_id)
-    existing = FraudDecision.objects.filter(transaction=tx).first()
-    if existing is not None or tx.status != Status.PENDING:
-        return existing
+    """Score a pending payment once (see `decide_transactions`)."""
+    return decide_transactions(transaction_ids=[transaction_id]).get(str(transaction_id))
+
+
+def decide_transactions(*, transaction_ids: list[UUID | str], authorize: bool = True) -> dict[str, FraudDecision]:
+    """Score each pending payment once, oldest first; return every payment's decision (new or earlier)."""
+    ids = [str(transaction_id) for transaction_id in transaction_ids]
+    decided = {str(d.transaction_id): d for d in FraudDecision.objects.filter(transaction_id__in=ids)}
+    pending = sorted(
+        (tx for tx in Transaction.objects.filter(pk__in=ids, status=Status.PENDING) if str(tx.id) not in decided),
+        key=lambda tx: (tx.created_at, str(tx.id)),
+    )
+    if not pending:
+        return decided
     # Scoring talks to Redis (velocity): outside any database transaction.
-    assessment = assess(PaymentFacts.of(tx), context=RuleContext(velocity=get_velocity_store()))
+    assessments = assess_many([PaymentFacts.of(tx) for tx in pending], velocity=get_velocity_store())
     try:
         with transaction.atomic():
-            decision = FraudDecision.objects.create(
+            new = _record_decisions(list(zip(pending, assessments, strict=True)))
+    except IntegrityError:
+        # Some were decided concurrently (a redelivered batch racing this one): keep theirs, record ours.
+        logger.info("a batch of %d payments was partly decided concurrently; recording one by one", len(pending))
+        new = {}
+        for tx, assessment in zip(pending, assessments, strict=True):
+            try:
+                with transaction.atomic():
+                    new |= _record_decisions([(tx, assessment)])
+            except IntegrityError:
+                decided[str(tx.id)] = FraudDecision.objects.get(transaction=tx)
+    if authorize:
+        for tx_id, decision in new.items():
+            if decision.outcome == Outcome.APPROVE:
+                authorize_transaction(transaction_id=tx_id)
+    return decided | new
+
+
+def _record_decisions(scored: list[tuple[Transaction, Assessment]]) -> dict[str, FraudDecision]:
+    """Decisions, their events and the review/decline transitions: call inside one database transaction."""
+    decisions = FraudDecision.objects.bulk_create(
+        [
+            FraudDecision(
                 transaction=tx,
                 score=assessment.score,
                 outcome=assessment.outcome,
@@ -55,7 +93,12 @@ def decide_transaction(*, transaction_id: UUID | str) -> FraudDecision | None:
                 review_at=assessment.thresholds.review_at,
                 decline_at=assessment.thresholds.decline_at,
             )
-            enqueue_event(
+            for tx, assessment in scored
+        ]
+    )
+    OutboxEvent.objects.bulk_create(
+        [
+            outbox_event(
                 event_type=DECISION,
                 key=str(tx.id),
                 topic=settings.TOPIC_DECISIONS,
@@ -72,21 +115,22 @@ def decide_transaction(*, transaction_id: UUID | str) -> FraudDecision | None:
                     "decided_at": decision.decided_at.isoformat(),
                 },
             )
-            if decision.outcome == Outcome.DECLINE:
-                transition_transaction(
-                    transaction_id=tx.id,
-                    to=Status.DECLINED,
-                    actor="antifraud",
-                    reason=_summary(assessment),
-                    decline_reason=FRAUD_DECLINE_REASON,
-                )
-            elif decision.outcome == Outcome.REVIEW:
-                transition_transaction(
-                    transaction_id=tx.id, to=Status.REVIEW, actor="antifraud", reason=_summary(assessment)
-                )
-            transaction.on_commit(lambda: cache.forget_resource(tx.id))
-            transaction.on_commit(lambda: _count(decision, tx))
-    except IntegrityError:
-        logger.info("payment %s was decided concurrently", tx.id)
-        return FraudDecision.objects.get(transaction=tx)
-    return decision
+            for (tx, _), decision in zip(scored, decisions, strict=True)
+        ]
+    )
+    relay_after_commit()
+    for (tx, assessment), decision in zip(scored, decisions, strict=True):
+        if decision.outcome == Outcome.DECLINE:
+            transition_transaction(
+                transaction_id=tx.id,
+                to=Status.DECLINED,
+                actor="antifraud",
+                reason=_summary(assessment),
+                decline_reason=FRAUD_DECLINE_REASON,
+            )
+        elif decision.outcome == Outcome.REVIEW:
+            transition_transaction(
+                transaction_id=tx.id, to=Status.REVIEW, actor="antifraud", reason=_summary(assessment)
+            )
+        transaction.on_commit(lambda tx=tx, decision=decision: (cache.forget_resource(tx.id), _count(decision, tx)))
+    return {str(tx.id): decision for (tx, _), decision in zip(scored, decisions, strict=True)}

@@ -1,21 +1,35 @@
-"""Hand an event to each of its handlers as a Celery task. Used by the Kafka consumer and in-process."""
+"""Hand consumed events to their handlers as Celery tasks: one task per handler and topic for a whole batch.
 
+Used by the Kafka consumer (a poll's worth of messages) and by the in-process publisher (a relay batch).
+"""
+
+import time
+from collections.abc import Sequence
 from typing import Any
 
 from opentelemetry.trace import SpanKind
 
-from payproc.observability.tracing import event_span
+from payproc.observability.tracing import record_batch
 
 from . import dispatch
 from .metrics import EVENTS_HANDED_OFF
-from .tasks import handle_event
+from .tasks import handle_events
+
+Consumed = tuple[dict[str, Any], str]  # (envelope, topic)
 
 
-def hand_off(envelope: dict[str, Any], topic: str) -> int:
-    """Queue one task per handler of the event's type; raises if the task broker is unreachable."""
-    handlers = dispatch.handlers_for(envelope["type"])
-    with event_span(f"consume {envelope['type']}", envelope, kind=SpanKind.CONSUMER, **{"messaging.source": topic}):
-        for handler in handlers:
-            handle_event.apply_async(kwargs={"handler_name": handler.name, "envelope": envelope, "topic": topic})
-    EVENTS_HANDED_OFF.labels(topic=topic).inc()
-    return len(handlers)
+def hand_off(events: Sequence[Consumed]) -> int:
+    """Queue the events' tasks; returns how many were queued. Raises if the task broker is unreachable."""
+    started = time.time_ns()
+    batches: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for envelope, topic in events:
+        for handler in dispatch.handlers_for(envelope["type"]):
+            batches.setdefault((handler.name, topic), []).append(envelope)
+    for (handler_name, topic), envelopes in batches.items():
+        handle_events.apply_async(kwargs={"handler_name": handler_name, "envelopes": envelopes, "topic": topic})
+    for envelope, topic in events:
+        EVENTS_HANDED_OFF.labels(topic=topic).inc()
+        record_batch(
+            f"consume {envelope['type']}", [envelope], start_ns=started, end_ns=time.time_ns(), kind=SpanKind.CONSUMER
+        )
+    return len(batches)

@@ -5,13 +5,15 @@ A handler runs inside a database transaction together with a ProcessedEvent row 
 """
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
 
-from payproc.observability.tracing import event_span
+from payproc.observability.tracing import event_span, record_batch
 
 from .metrics import HANDLER_RUNS
 from .models import ProcessedEvent
@@ -19,6 +21,7 @@ from .models import ProcessedEvent
 logger = logging.getLogger(__name__)
 
 HandlerFunc = Callable[[dict[str, Any]], None]
+BatchFunc = Callable[[list[dict[str, Any]]], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,8 @@ class Handler:
     # False for handlers that call the network (a provider, Redis): they must not run inside the
     # database transaction, so they make their own effects idempotent (natural keys, state checks).
     atomic: bool = True
+    # Set for handlers that take a whole batch at once (one query, one Redis round trip for all).
+    batch_func: BatchFunc | None = None
 
 
 _handlers: dict[str, Handler] = {}
@@ -39,6 +44,24 @@ def event_handler(name: str, *event_types: str, atomic: bool = True) -> Callable
 
     def register(func: HandlerFunc) -> HandlerFunc:
         _handlers[name] = Handler(name=name, event_types=frozenset(event_types), func=func, atomic=atomic)
+        return func
+
+    return register
+
+
+def batch_event_handler(name: str, *event_types: str) -> Callable[[BatchFunc], BatchFunc]:
+    """Register `func(envelopes)` for a batch of events of the given types. It runs outside a database
+    transaction, like non-atomic handlers, and must be idempotent by design; a single redelivered event
+    is applied as a batch of one."""
+
+    def register(func: BatchFunc) -> BatchFunc:
+        _handlers[name] = Handler(
+            name=name,
+            event_types=frozenset(event_types),
+            func=lambda envelope: func([envelope]),
+            atomic=False,
+            batch_func=func,
+        )
         return func
 
     return register
@@ -96,3 +119,54 @@ def _run_non_atomic(handler: Handler, envelope: dict[str, Any]) -> bool:
     handler.func(envelope)
     ProcessedEvent.objects.get_or_create(event_id=envelope["event_id"], handler=handler.name)
     return True
+
+
+def run_batch(*, handler_name: str, envelopes: list[dict[str, Any]]) -> list[tuple[dict[str, Any], Exception]]:
+    """Apply a handler to each event of a batch not processed yet, and mark them processed in one insert.
+
+    Returns the events that failed with their error: the caller retries those one by one.
+    """
+    handler = get_handler(handler_name)
+    if handler is None:
+        logger.warning("no handler %s (any more); %d events dropped for it", handler_name, len(envelopes))
+        return []
+    done = set(
+        ProcessedEvent.objects.filter(
+            handler=handler_name, event_id__in=[envelope["event_id"] for envelope in envelopes]
+        ).values_list("event_id", flat=True)
+    )
+    fresh = [envelope for envelope in envelopes if UUID(envelope["event_id"]) not in done]
+    HANDLER_RUNS.labels(handler=handler_name, outcome="skipped").inc(len(envelopes) - len(fresh))
+    if not fresh:
+        return []
+    started = time.time_ns()
+    failed: list[tuple[dict[str, Any], Exception]] = []
+    if handler.batch_func is not None:
+        try:
+            handler.batch_func(fresh)
+        except Exception as exc:  # noqa: BLE001 - each event is retried on its own
+            logger.warning(
+                "handler %s failed on a batch of %d (%s); retrying them one by one", handler_name, len(fresh), exc
+            )
+            failed = [(envelope, exc) for envelope in fresh]
+        record_batch(f"handle {handler_name}", fresh, start_ns=started, end_ns=time.time_ns())
+    else:
+        for envelope in fresh:
+            try:
+                if handler.atomic:
+                    run_handler(handler_name=handler_name, envelope=envelope)  # its own transaction and mark
+                else:
+                    with event_span(f"handle {handler_name}", envelope, **{"payproc.handler": handler_name}):
+                        handler.func(envelope)
+            except Exception as exc:  # noqa: BLE001 - retried on its own by the caller
+                failed.append((envelope, exc))
+    applied = [envelope for envelope in fresh if all(envelope is not bad for bad, _ in failed)]
+    if not handler.atomic and applied:
+        ProcessedEvent.objects.bulk_create(
+            [ProcessedEvent(event_id=envelope["event_id"], handler=handler_name) for envelope in applied],
+            ignore_conflicts=True,
+        )
+    if not handler.atomic:  # atomic handlers counted themselves in run_handler
+        HANDLER_RUNS.labels(handler=handler_name, outcome="applied").inc(len(applied))
+        HANDLER_RUNS.labels(handler=handler_name, outcome="error").inc(len(failed))
+    return failed

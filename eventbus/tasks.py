@@ -47,6 +47,29 @@ def handle_event(self: Any, *, handler_name: str, envelope: dict[str, Any], topi
         raise self.retry(exc=exc, countdown=countdown) from exc
 
 
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def handle_events(self: Any, *, handler_name: str, envelopes: list[dict[str, Any]], topic: str) -> int:
+    """Run one handler on a batch of events; each event that fails goes on alone to `handle_event`,
+    with its own retries and dead letter. Returns how many were applied or skipped."""
+    failed = dispatch.run_batch(handler_name=handler_name, envelopes=envelopes)
+    try:
+        for envelope, exc in failed:
+            countdown = get_exponential_backoff_interval(
+                factor=settings.EVENT_HANDLER_BACKOFF_SECONDS,
+                retries=0,
+                maximum=settings.EVENT_HANDLER_BACKOFF_MAX_SECONDS,
+                full_jitter=True,
+            )
+            logger.warning("handler %s failed on event %s, retrying alone: %s", handler_name, envelope["event_id"], exc)
+            handle_event.apply_async(
+                kwargs={"handler_name": handler_name, "envelope": envelope, "topic": topic}, countdown=countdown
+            )
+    except Exception as exc:
+        # The broker is unreachable: run the whole batch again later (applied events are skipped).
+        raise self.retry(exc=exc, countdown=settings.EVENT_HANDLER_BACKOFF_SECONDS) from exc
+    return len(envelopes) - len(failed)
+
+
 @shared_task
 def relay_outbox() -> int:
     """Beat safety net next to the long-running relay: publish whatever is still unsent."""

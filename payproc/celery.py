@@ -1,11 +1,12 @@
 """The Celery app, defined once; apps' `tasks.py` are discovered. Task outcomes are counted for Prometheus,
-and the worker serves its metrics on METRICS_PORT (run it with `--pool threads`, so one process counts)."""
+and the worker serves its metrics on METRICS_PORT: with the prefork pool (docker/entrypoint.sh) every
+child writes to PROMETHEUS_MULTIPROC_DIR and the port adds them up."""
 
 import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import task_failure, task_retry, task_success, worker_init
+from celery.signals import task_failure, task_retry, task_success, worker_init, worker_process_shutdown
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payproc.settings.local")
 
@@ -40,3 +41,13 @@ def _serve_metrics(**_: Any) -> None:
     from payproc.observability.process import serve_process_metrics
 
     serve_process_metrics("worker")
+
+
+@worker_process_shutdown.connect
+def _forget_dead_child(**_: Any) -> None:
+    from django.conf import settings
+
+    if settings.PROMETHEUS_MULTIPROC_DIR:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(os.getpid(), path=settings.PROMETHEUS_MULTIPROC_DIR)

@@ -1,4 +1,4 @@
-"""API keys served from process memory, checked against a generation token in the shared cache.
+"""API keys served from process memory, checked against a version token in the shared cache.
 
 Every change to a key or a merchant replaces the token (see `apps.py`), so each process drops its
 copies on its next request: a revoked key stops working at once everywhere, for one cache read per
@@ -6,16 +6,14 @@ request instead of a database query. When the cache cannot be read the key comes
 """
 
 import time
-import uuid
 from dataclasses import dataclass
 
-from django.core.cache import cache
-from django.db import transaction
+from payproc.cache_versions import bump_version, current_version
 
 from .api_keys import find_active_key_by_hash, hash_key
 from .models import ApiKey
 
-_GENERATION = "payproc:api-keys:generation"
+_VERSION = "api-keys"
 # A copy is also dropped after this long, in case a token change was lost while the cache was down.
 _MAX_AGE_SECONDS = 60.0
 _MAX_ENTRIES = 10_000
@@ -31,18 +29,10 @@ class _Entry:
 _entries: dict[str, _Entry] = {}
 
 
-def _generation() -> str | None:
-    generation = cache.get(_GENERATION)
-    if generation is None:
-        cache.add(_GENERATION, uuid.uuid4().hex, timeout=None)
-        generation = cache.get(_GENERATION)
-    return generation
-
-
 def active_key(secret: str) -> ApiKey | None:
     """The live, unrevoked key with this secret (with its merchant), or None."""
     key_hash = hash_key(secret)
-    generation = _generation()
+    generation = current_version(_VERSION)
     entry = _entries.get(key_hash)
     if (
         entry is not None
@@ -62,11 +52,6 @@ def active_key(secret: str) -> ApiKey | None:
 
 
 def forget_keys() -> None:
-    """Make every process reload keys: now, and again once the change that called this commits."""
-
-    def replace_token() -> None:
-        cache.set(_GENERATION, uuid.uuid4().hex, timeout=None)
-        _entries.clear()
-
-    replace_token()
-    transaction.on_commit(replace_token)
+    """Make every process reload keys on its next request."""
+    _entries.clear()
+    bump_version(_VERSION)

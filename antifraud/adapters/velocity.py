@@ -18,9 +18,22 @@ class WindowStats:
     total: int  # sum of the amounts recorded with the members
 
 
+@dataclass(frozen=True, slots=True)
+class WindowUpdate:
+    window: str
+    member: str
+    amount: int
+    at: float  # epoch seconds
+    window_seconds: int
+
+
 class VelocityStore(Protocol):
     def record(self, *, window: str, member: str, amount: int, at: float, window_seconds: int) -> WindowStats:
         """Add `member` at time `at` (epoch seconds) and return the window's stats, atomically."""
+        ...
+
+    def record_many(self, updates: list[WindowUpdate]) -> list[WindowStats]:
+        """Apply the updates in order (each atomically) and return each one's stats, in one round trip."""
         ...
 
 
@@ -48,10 +61,19 @@ class RedisVelocityStore:
         self._script = client.register_script(_RECORD)
 
     def record(self, *, window: str, member: str, amount: int, at: float, window_seconds: int) -> WindowStats:
-        count, total = self._script(
-            keys=[f"payproc:velocity:{window}"], args=[int(at * 1000), window_seconds * 1000, member, amount]
-        )
-        return WindowStats(count=int(count), total=int(total))
+        return self.record_many([WindowUpdate(window, member, amount, at, window_seconds)])[0]
+
+    def record_many(self, updates: list[WindowUpdate]) -> list[WindowStats]:
+        if not updates:
+            return []
+        pipeline = self._client.pipeline(transaction=False)  # in order, one round trip; each script is atomic
+        for update in updates:
+            self._script(
+                keys=[f"payproc:velocity:{update.window}"],
+                args=[int(update.at * 1000), update.window_seconds * 1000, update.member, update.amount],
+                client=pipeline,
+            )
+        return [WindowStats(count=int(count), total=int(total)) for count, total in pipeline.execute()]
 
 
 class MemoryVelocityStore:
@@ -67,6 +89,12 @@ class MemoryVelocityStore:
                 if seen <= at - window_seconds:
                     del members[name]
             return WindowStats(count=len(members), total=sum(value for _, value in members.values()))
+
+    def record_many(self, updates: list[WindowUpdate]) -> list[WindowStats]:
+        return [
+            self.record(window=u.window, member=u.member, amount=u.amount, at=u.at, window_seconds=u.window_seconds)
+            for u in updates
+        ]
 
 
 _memory = MemoryVelocityStore()

@@ -7,18 +7,18 @@ from django.db import transaction
 
 from .ports import OutboundEvent
 
-HandOff = Callable[[dict[str, Any], str], object]
+HandOff = Callable[[list[tuple[dict[str, Any], str]]], object]
 
 
 class InProcessPublisher:
-    """Delivers to `hand_off(envelope, topic)`, the same function the Kafka bridge hands consumed events to."""
+    """Delivers to `hand_off([(envelope, topic), …])`, the function the Kafka bridge hands polled events to."""
 
     def __init__(self, *, hand_off: HandOff) -> None:
         self._hand_off = hand_off
 
     def publish(self, events: Sequence[OutboundEvent]) -> None:
-        batch = list(events)
-        transaction.on_commit(lambda: [self._hand_off(event.envelope, event.topic) for event in batch])
+        batch = [(event.envelope, event.topic) for event in events]
+        transaction.on_commit(lambda: self._hand_off(batch))
 
     def close(self) -> None:
         pass

@@ -111,6 +111,8 @@ def make_consumer(*, topics: Sequence[str], group_id: str, **overrides: Any) -> 
         "heartbeat_interval_ms": settings.KAFKA_HEARTBEAT_INTERVAL_MS,
         "max_poll_records": settings.KAFKA_MAX_POLL_RECORDS,
         "max_poll_interval_ms": settings.KAFKA_MAX_POLL_INTERVAL_MS,
+        # How long the broker may hold a fetch open waiting for data: the floor of consumer latency.
+        "fetch_max_wait_ms": settings.KAFKA_FETCH_MAX_WAIT_MS,
     } | overrides
     consumer = KafkaConsumer(**options)
     consumer.subscribe(list(topics))
@@ -118,17 +120,18 @@ def make_consumer(*, topics: Sequence[str], group_id: str, **overrides: Any) -> 
 
 
 class KafkaBridge:
-    """Polls Kafka and hands each event on; offsets are committed only after every hand-off succeeded.
+    """Polls Kafka and hands each poll's events on at once; offsets are committed only after the hand-off.
 
-    `hand_off(envelope, topic)` raising means "not handed off": the batch is rewound and polled again.
-    A message that is not a valid envelope goes to `on_poison(raw, topic, error)` and is committed past.
+    `hand_off([(envelope, topic), …])` raising means "not handed off": the batch is rewound and polled
+    again. A message that is not a valid envelope goes to `on_poison(raw, topic, error)` and is
+    committed past.
     """
 
     def __init__(
         self,
         consumer: KafkaConsumer,
         *,
-        hand_off: Callable[[dict[str, Any], str], None],
+        hand_off: Callable[[list[tuple[dict[str, Any], str]]], object],
         on_poison: Callable[[bytes, str, str], None],
     ) -> None:
         self._consumer = consumer
@@ -139,7 +142,7 @@ class KafkaBridge:
     def poll_once(self, *, timeout_ms: int = 1000, commit: bool = True) -> int:
         """Process one poll's worth of messages; return how many were handed off."""
         batch = self._consumer.poll(timeout_ms=timeout_ms)
-        handed = 0
+        events = []
         for partition, messages in batch.items():
             for message in messages:
                 try:
@@ -148,16 +151,17 @@ class KafkaBridge:
                 except (ValueError, TypeError) as exc:  # InvalidEvent is a ValueError
                     self._on_poison(message.value, partition.topic, f"{exc.__class__.__name__}: {exc}")
                     continue
-                try:
-                    self._hand_off(envelope, partition.topic)
-                except Exception:
-                    self._rewind(batch)
-                    raise
-                handed += 1
+                events.append((envelope, partition.topic))
+        if events:
+            try:
+                self._hand_off(events)
+            except Exception:
+                self._rewind(batch)
+                raise
         if batch and commit:
             self._consumer.commit()
         self.report_lag()
-        return handed
+        return len(events)
 
     def report_lag(self, *, every_seconds: float = 5.0) -> None:
         """Set the lag gauge (partition end minus position, summed per topic), at most every few seconds."""

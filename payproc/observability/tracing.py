@@ -110,6 +110,23 @@ def record_publish(published: list[tuple[str, Mapping[str, Any]]], *, start_ns: 
         span.end(end_time=end_ns)
 
 
+def record_batch(
+    name: str, envelopes: list[Mapping[str, Any]], *, start_ns: int, end_ns: int, kind: SpanKind = SpanKind.INTERNAL
+) -> None:
+    """One span per event of a batch that was processed as a whole, each in its event's trace."""
+    if not tracing_enabled():
+        return
+    for envelope in envelopes:
+        span = _tracer.start_span(
+            name,
+            context=_event_context(envelope),
+            kind=kind,
+            start_time=start_ns,
+            attributes={"payproc.event.type": envelope.get("type", ""), "payproc.event.id": envelope.get("event_id", "")},
+        )
+        span.end(end_time=end_ns)
+
+
 def log_context() -> tuple[str, str]:
     """(trace_id, span_id) of the active span for log lines, or ("-", "-")."""
     context = trace.get_current_span().get_span_context()

@@ -207,6 +207,8 @@ KAFKA_TOPIC_PARTITIONS = env.int("KAFKA_TOPIC_PARTITIONS", default=6)
 KAFKA_SESSION_TIMEOUT_MS = env.int("KAFKA_SESSION_TIMEOUT_MS", default=10_000)
 KAFKA_HEARTBEAT_INTERVAL_MS = env.int("KAFKA_HEARTBEAT_INTERVAL_MS", default=3_000)
 KAFKA_MAX_POLL_RECORDS = env.int("KAFKA_MAX_POLL_RECORDS", default=200)
+# The longest a fetch waits at the broker for new data: the floor of the consumer's latency.
+KAFKA_FETCH_MAX_WAIT_MS = env.int("KAFKA_FETCH_MAX_WAIT_MS", default=50)
 # Also the rebalance timeout a group waits for members to rejoin.
 KAFKA_MAX_POLL_INTERVAL_MS = env.int("KAFKA_MAX_POLL_INTERVAL_MS", default=300_000)
 KAFKA_PRODUCER_TIMEOUT_MS = env.int("KAFKA_PRODUCER_TIMEOUT_MS", default=10_000)
@@ -217,8 +219,9 @@ KAFKA_ENABLE_IDEMPOTENCE = env.bool("KAFKA_ENABLE_IDEMPOTENCE", default=True)
 EVENT_BRIDGE_TOPICS = env.list(
     "EVENT_BRIDGE_TOPICS", default=[TOPIC_TRANSACTIONS, TOPIC_DECISIONS, TOPIC_INCIDENTS, TOPIC_PROVIDER]
 )
-OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=200)
-OUTBOX_POLL_INTERVAL_SECONDS = env.float("OUTBOX_POLL_INTERVAL_SECONDS", default=0.2)
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=500)
+# The relay wakes on PostgreSQL notifications when events are committed; it polls this often anyway.
+OUTBOX_POLL_INTERVAL_SECONDS = env.float("OUTBOX_POLL_INTERVAL_SECONDS", default=1.0)
 # Relay right after each commit, in the same process: the embedded default's way to run handlers.
 OUTBOX_INLINE_RELAY = env.bool("OUTBOX_INLINE_RELAY", default=not KAFKA_BOOTSTRAP_SERVERS)
 EVENT_HANDLER_MAX_RETRIES = env.int("EVENT_HANDLER_MAX_RETRIES", default=6)

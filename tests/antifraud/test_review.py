@@ -39,9 +39,9 @@ def test_approval_goes_to_the_provider_like_an_automatic_one(in_review):
     event = OutboxEvent.objects.filter(event_type="antifraud.decision").last()
     assert event.envelope["data"]["decision"] == "approve"
 
-    from transactions.handlers import authorize_approved_payment
+    from transactions.handlers import authorize_approved_payments
 
-    authorize_approved_payment(event.envelope)  # what the bridge does with the event
+    authorize_approved_payments([event.envelope])  # what the bridge does with the event
 
     in_review.refresh_from_db()
     assert in_review.status == "approved"

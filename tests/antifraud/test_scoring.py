@@ -10,7 +10,6 @@ from antifraud.facts import PaymentFacts
 from antifraud.lists import add_list_entry
 from antifraud.models import FraudDecision, FraudRule, RiskThresholds, RuleChange
 from antifraud.rule_services import save_rule
-from antifraud.rules import RuleContext
 from antifraud.scoring import assess
 from antifraud.services import decide_transaction
 from eventbus.models import OutboxEvent
@@ -18,7 +17,7 @@ from transactions.models import Transaction
 
 
 def _assess(tx: Transaction):
-    return assess(PaymentFacts.of(tx), context=RuleContext(velocity=get_velocity_store()))
+    return assess(PaymentFacts.of(tx), velocity=get_velocity_store())
 
 
 def test_tests_use_the_redis_velocity_store():

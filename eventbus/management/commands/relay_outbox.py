@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from eventbus.publishers import close_publishers, get_publisher
 from eventbus.relay import relay_batch
+from eventbus.wakeup import OutboxWakeup
 from payproc.observability.process import serve_process_metrics
 from payproc.processes import stop_on_signals
 
@@ -14,7 +15,10 @@ logger = logging.getLogger("payproc.relay")
 
 
 class Command(BaseCommand):
-    help = "Publish outbox events to Kafka until SIGTERM/SIGINT (finishes the batch in hand, then exits)."
+    help = (
+        "Publish outbox events to Kafka as they are committed (woken by PostgreSQL notifications), until "
+        "SIGTERM/SIGINT: finishes the batch in hand, then exits."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Publish what is pending, then exit.")
@@ -23,6 +27,7 @@ class Command(BaseCommand):
         stop = stop_on_signals()
         serve_process_metrics("relay")
         publisher = get_publisher()
+        wakeup = OutboxWakeup(stop=stop)
         failures = 0
         logger.info("relay started (kafka=%s)", settings.KAFKA_BOOTSTRAP_SERVERS or "in-process")
         while not stop.is_set():
@@ -40,6 +45,7 @@ class Command(BaseCommand):
             if published == 0:
                 if once:
                     break
-                stop.wait(settings.OUTBOX_POLL_INTERVAL_SECONDS)
+                wakeup.wait(settings.OUTBOX_POLL_INTERVAL_SECONDS)
+        wakeup.close()
         close_publishers()
         logger.info("relay stopped")
