@@ -4,21 +4,28 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from eventbus.dispatch import event_handler
+from eventbus.dispatch import batch_event_handler
 from eventbus.models import ProcessedEvent
 
 from .events import WATCHED
-from .models import Incident
-from .services import fire, match_rules
+from .models import AlertRule, Incident
+from .services import enabled_rules, fire, match_rules
 
 HANDLER = "alerts.evaluate"
 
 
-@event_handler(HANDLER, *WATCHED, atomic=False)
-def evaluate_event(envelope: dict[str, Any]) -> None:
+@batch_event_handler(HANDLER, *WATCHED)
+def evaluate_events(envelopes: list[dict[str, Any]]) -> None:
+    """A batch of events against the rules, loaded once for the batch."""
+    rules = enabled_rules({envelope["type"] for envelope in envelopes})
+    for envelope in envelopes:
+        evaluate_event(envelope, rules=rules[envelope["type"]])
+
+
+def evaluate_event(envelope: dict[str, Any], *, rules: list[AlertRule] | None = None) -> None:
     """Count windows in Redis first (idempotent by event id), then record incidents once per event:
     the processed-event row is written in the same transaction as the incident changes."""
-    found = match_rules(envelope)
+    found = match_rules(envelope, rules=rules)
     if not found:
         return
     with transaction.atomic():

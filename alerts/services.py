@@ -42,11 +42,23 @@ def _event_time(event: dict[str, Any]) -> float:
     return (parsed or timezone.now()).timestamp()
 
 
-def match_rules(event: dict[str, Any], *, count_windows: bool = True) -> list[Match]:
-    """The enabled rules this event fires. Windowed rules count the event in Redis first (by event id,
-    so a redelivered event is not counted twice) and fire only above their threshold."""
+def enabled_rules(event_types: set[str]) -> dict[str, list[AlertRule]]:
+    """The enabled rules watching each of these event types (one query for a batch of events)."""
+    rules: dict[str, list[AlertRule]] = {event_type: [] for event_type in event_types}
+    for rule in AlertRule.objects.filter(enabled=True, event_type__in=event_types).select_related("escalation_policy"):
+        rules[rule.event_type].append(rule)
+    return rules
+
+
+def match_rules(
+    event: dict[str, Any], *, count_windows: bool = True, rules: list[AlertRule] | None = None
+) -> list[Match]:
+    """The enabled rules (or those given) this event fires. Windowed rules count the event in Redis first
+    (by event id, so a redelivered event is not counted twice) and fire only above their threshold."""
     found = []
-    for rule in AlertRule.objects.filter(enabled=True, event_type=event["type"]).select_related("escalation_policy"):
+    if rules is None:
+        rules = enabled_rules({event["type"]})[event["type"]]
+    for rule in rules:
         if not matches(event, rule.conditions):
             continue
         group_key = render(rule.group_by, event) if rule.group_by else ""

@@ -15,9 +15,9 @@ from django.db import IntegrityError, transaction
 from eventbus.models import OutboxEvent
 from eventbus.outbox import outbox_event, relay_after_commit
 from transactions import cache
-from transactions.authorization import authorize_transaction
+from transactions.authorization import authorize_transactions
 from transactions.models import Status, Transaction
-from transactions.services import transition_transaction
+from transactions.services import Transition, transition_transactions
 
 from . import metrics
 from .adapters.velocity import get_velocity_store
@@ -75,9 +75,9 @@ def decide_transactions(*, transaction_ids: list[UUID | str], authorize: bool = 
             except IntegrityError:
                 decided[str(tx.id)] = FraudDecision.objects.get(transaction=tx)
     if authorize:
-        for tx_id, decision in new.items():
-            if decision.outcome == Outcome.APPROVE:
-                authorize_transaction(transaction_id=tx_id)
+        authorize_transactions(
+            transaction_ids=[tx_id for tx_id, decision in new.items() if decision.outcome == Outcome.APPROVE]
+        )
     return decided | new
 
 
@@ -119,18 +119,13 @@ def _record_decisions(scored: list[tuple[Transaction, Assessment]]) -> dict[str,
         ]
     )
     relay_after_commit()
+    changes = []
     for (tx, assessment), decision in zip(scored, decisions, strict=True):
         if decision.outcome == Outcome.DECLINE:
-            transition_transaction(
-                transaction_id=tx.id,
-                to=Status.DECLINED,
-                actor="antifraud",
-                reason=_summary(assessment),
-                decline_reason=FRAUD_DECLINE_REASON,
-            )
+            changes.append(Transition(tx.id, Status.DECLINED, "antifraud", _summary(assessment), FRAUD_DECLINE_REASON))
         elif decision.outcome == Outcome.REVIEW:
-            transition_transaction(
-                transaction_id=tx.id, to=Status.REVIEW, actor="antifraud", reason=_summary(assessment)
-            )
+            changes.append(Transition(tx.id, Status.REVIEW, "antifraud", _summary(assessment)))
         transaction.on_commit(lambda tx=tx, decision=decision: (cache.forget_resource(tx.id), _count(decision, tx)))
+    if changes:
+        transition_transactions(changes)
     return {str(tx.id): decision for (tx, _), decision in zip(scored, decisions, strict=True)}

@@ -8,48 +8,61 @@ from django.db import transaction
 from .adapters.provider import AuthorizationRequest, ProviderUnavailable, get_provider
 from .metrics import PROVIDER_CALLS
 from .models import Status, Transaction
-from .services import transition_transaction
+from .services import Transition, transition_transactions
 
 logger = logging.getLogger(__name__)
 
+AUTHORIZABLE = (Status.PENDING, Status.REVIEW)
+
 
 def authorize_transaction(*, transaction_id: UUID | str) -> Transaction:
-    """Ask the provider once the payment is cleared by fraud checks; no database transaction is held meanwhile.
+    """Ask the provider for one payment (see `authorize_transactions`); returns it as it is now."""
+    authorize_transactions(transaction_ids=[transaction_id])
+    return Transaction.objects.get(pk=transaction_id)
 
-    The transaction id is the provider's idempotency key, so a retried call cannot charge twice.
-    """
-    tx = Transaction.objects.get(pk=transaction_id)
-    if tx.status not in {Status.PENDING, Status.REVIEW}:
-        return tx
+
+def authorize_transactions(*, transaction_ids: list[UUID | str]) -> list[Transaction]:
+    """Ask the provider about each payment cleared by fraud checks, then record all outcomes in one
+    database transaction. No database transaction is held while the provider answers, and the payment
+    id is the provider's idempotency key, so a retried call cannot charge twice. Returns the payments
+    that changed."""
+    payments = list(Transaction.objects.filter(pk__in=transaction_ids, status__in=AUTHORIZABLE))
+    if not payments:
+        return []
     provider = get_provider()
-    request = AuthorizationRequest(
-        transaction_id=str(tx.id),
-        merchant_id=str(tx.merchant_id),
-        amount_minor=tx.amount_minor,
-        currency=tx.currency,
-        card_brand=tx.card_brand,
-        card_bin=tx.card_bin,
-        card_last4=tx.card_last4,
-        card_fingerprint=tx.card_fingerprint,
-    )
     actor = f"provider:{provider.name}"
-    try:
-        result = provider.authorize(request)
-    except ProviderUnavailable as exc:
-        to, reason, decline_reason = Status.FAILED, f"provider unavailable: {exc.reason}", exc.reason
-        outcome = "unavailable"
-    else:
-        if result.approved:
-            to, reason, decline_reason = Status.APPROVED, f"authorized ({result.reference})", ""
-        else:
-            to, reason, decline_reason = Status.DECLINED, "declined by the issuer", result.decline_reason
-        outcome = "approved" if result.approved else "declined"
-    PROVIDER_CALLS.labels(provider=provider.name, outcome=outcome).inc()
-    with transaction.atomic():
-        current = Transaction.objects.select_for_update().get(pk=tx.pk)
-        if current.status not in {Status.PENDING, Status.REVIEW}:
-            logger.info("payment %s already %s; provider result not applied again", tx.id, current.status)
-            return current
-        return transition_transaction(
-            transaction_id=tx.id, to=to, actor=actor, reason=reason, decline_reason=decline_reason
+    changes = {}
+    for tx in payments:
+        request = AuthorizationRequest(
+            transaction_id=str(tx.id),
+            merchant_id=str(tx.merchant_id),
+            amount_minor=tx.amount_minor,
+            currency=tx.currency,
+            card_brand=tx.card_brand,
+            card_bin=tx.card_bin,
+            card_last4=tx.card_last4,
+            card_fingerprint=tx.card_fingerprint,
         )
+        try:
+            result = provider.authorize(request)
+        except ProviderUnavailable as exc:
+            change = Transition(tx.id, Status.FAILED, actor, f"provider unavailable: {exc.reason}", exc.reason)
+            outcome = "unavailable"
+        else:
+            if result.approved:
+                change = Transition(tx.id, Status.APPROVED, actor, f"authorized ({result.reference})")
+            else:
+                change = Transition(tx.id, Status.DECLINED, actor, "declined by the issuer", result.decline_reason)
+            outcome = "approved" if result.approved else "declined"
+        PROVIDER_CALLS.labels(provider=provider.name, outcome=outcome).inc()
+        changes[str(tx.id)] = change
+    with transaction.atomic():
+        still = set(
+            Transaction.objects.select_for_update()
+            .filter(pk__in=list(changes), status__in=AUTHORIZABLE)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        for tx_id in set(changes) - {str(tx_id) for tx_id in still}:
+            logger.info("payment %s was decided meanwhile; provider result not applied again", tx_id)
+        return transition_transactions([change for tx_id, change in changes.items() if UUID(tx_id) in still])

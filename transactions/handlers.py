@@ -4,8 +4,7 @@ from typing import Any
 
 from eventbus.dispatch import batch_event_handler
 
-from .authorization import authorize_transaction
-from .models import Status, Transaction
+from .authorization import authorize_transactions
 
 FRAUD_DECISION = "antifraud.decision"  # emitted by the anti-fraud domain
 
@@ -17,6 +16,4 @@ def authorize_approved_payments(envelopes: list[dict[str, Any]]) -> None:
     approved = [
         envelope["data"]["transaction_id"] for envelope in envelopes if envelope["data"]["decision"] == "approve"
     ]
-    waiting = Transaction.objects.filter(pk__in=approved, status__in=[Status.PENDING, Status.REVIEW])
-    for transaction_id in waiting.values_list("id", flat=True):
-        authorize_transaction(transaction_id=transaction_id)
+    authorize_transactions(transaction_ids=approved)

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from eventbus.outbox import enqueue_event, outbox_event, relay_after_commit
+from eventbus.models import OutboxEvent
+from eventbus.outbox import outbox_event, relay_after_commit
 
 from . import cache, events, metrics
 from .cards import check_cvv, check_not_expired, detect_brand, normalise_pan, summarise_card
@@ -118,34 +119,76 @@ def create_transaction(
     return tx
 
 
+@dataclass(frozen=True, slots=True)
+class Transition:
+    transaction_id: UUID | str
+    to: str
+    actor: str
+    reason: str = ""
+    decline_reason: str = ""
+
+
 def transition_transaction(
-    *, transaction_id: UUID, to: str, actor: str, reason: str = "", decline_reason: str = ""
+    *, transaction_id: UUID | str, to: str, actor: str, reason: str = "", decline_reason: str = ""
 ) -> Transaction:
     """The one way a payment changes status: lock, check the state machine, record history and event."""
+    change = Transition(transaction_id, to=to, actor=actor, reason=reason, decline_reason=decline_reason)
+    return transition_transactions([change])[0]
+
+
+def transition_transactions(changes: list[Transition]) -> list[Transaction]:
+    """Several payments' status changes in one database transaction and a fixed number of statements:
+    the rows are locked (in id order, so concurrent batches cannot deadlock), every change is checked
+    against the state machine (one illegal change rolls all back), then the payments are updated and
+    their history rows and events written in bulk."""
     with transaction.atomic():
-        tx = Transaction.objects.select_for_update().get(pk=transaction_id)
-        from_status = tx.status
-        check_transition(from_status, to)
-        tx.status = to
-        tx.version += 1
-        if decline_reason:
-            tx.decline_reason = decline_reason
-        tx.save(update_fields=["status", "version", "decline_reason", "updated_at"])
-        TransactionEvent.objects.create(
-            transaction=tx, from_status=from_status, to_status=to, actor=actor, reason=reason
-        )
-        data = events.transaction_data(tx) | {
-            "from_status": from_status,
-            "version": tx.version,
-            "actor": actor,
-            "reason": reason,
-            "decline_reason": tx.decline_reason,
-        }
-        enqueue_event(
-            event_type=events.TRANSACTION_STATUS_CHANGED, key=str(tx.id), data=data, topic=settings.TOPIC_TRANSACTIONS
-        )
-        transaction.on_commit(lambda: cache.forget_resource(tx.id))
-        transaction.on_commit(
-            lambda: metrics.count_status(status=to, currency=tx.currency, amount_minor=tx.amount_minor)
-        )
-    return tx
+        ids = [str(change.transaction_id) for change in changes]
+        locked = {str(tx.id): tx for tx in Transaction.objects.select_for_update().filter(pk__in=ids).order_by("id")}
+        now = timezone.now()
+        history, outbox, changed = [], [], []
+        for change in changes:
+            tx = locked.get(str(change.transaction_id))
+            if tx is None:
+                raise Transaction.DoesNotExist(f"no payment {change.transaction_id}")
+            from_status = tx.status
+            check_transition(from_status, change.to)
+            tx.status, tx.version, tx.updated_at = change.to, tx.version + 1, now
+            if change.decline_reason:
+                tx.decline_reason = change.decline_reason
+            changed.append(tx)
+            history.append(
+                TransactionEvent(
+                    transaction=tx,
+                    from_status=from_status,
+                    to_status=change.to,
+                    actor=change.actor,
+                    reason=change.reason,
+                )
+            )
+            data = events.transaction_data(tx) | {
+                "from_status": from_status,
+                "version": tx.version,
+                "actor": change.actor,
+                "reason": change.reason,
+                "decline_reason": tx.decline_reason,
+            }
+            outbox.append(
+                outbox_event(
+                    event_type=events.TRANSACTION_STATUS_CHANGED,
+                    key=str(tx.id),
+                    data=data,
+                    topic=settings.TOPIC_TRANSACTIONS,
+                )
+            )
+        Transaction.objects.bulk_update(changed, ["status", "version", "decline_reason", "updated_at"])
+        TransactionEvent.objects.bulk_create(history)
+        OutboxEvent.objects.bulk_create(outbox)
+        relay_after_commit()
+        transaction.on_commit(lambda: _after_transitions(changed))
+    return changed
+
+
+def _after_transitions(changed: list[Transaction]) -> None:
+    for tx in changed:
+        cache.forget_resource(tx.id)
+        metrics.count_status(status=tx.status, currency=tx.currency, amount_minor=tx.amount_minor)

@@ -122,7 +122,10 @@ def record_batch(
             context=_event_context(envelope),
             kind=kind,
             start_time=start_ns,
-            attributes={"payproc.event.type": envelope.get("type", ""), "payproc.event.id": envelope.get("event_id", "")},
+            attributes={
+                "payproc.event.type": envelope.get("type", ""),
+                "payproc.event.id": envelope.get("event_id", ""),
+            },
         )
         span.end(end_time=end_ns)
 
