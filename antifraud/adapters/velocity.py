@@ -37,21 +37,29 @@ class VelocityStore(Protocol):
         ...
 
 
+# Count and total in constant time: the total is kept in its own key, added to when a member joins and
+# taken from as members expire (so the cost follows the members that expire, not the window's size).
 _RECORD = """
 local key, now_ms, window_ms = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
-local member, amount = ARGV[3], ARGV[4]
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now_ms - window_ms)
-redis.call('ZADD', key, now_ms, member)
-redis.call('HSET', key .. ':amounts', member, amount)
-redis.call('PEXPIRE', key, window_ms)
-redis.call('PEXPIRE', key .. ':amounts', window_ms)
-local members = redis.call('ZRANGE', key, 0, -1)
-local total = 0
-if #members > 0 then
-  local amounts = redis.call('HMGET', key .. ':amounts', unpack(members))
-  for _, value in ipairs(amounts) do total = total + (tonumber(value) or 0) end
+local member, amount = ARGV[3], tonumber(ARGV[4])
+local amounts, total = key .. ':amounts', key .. ':total'
+local expired = redis.call('ZRANGEBYSCORE', key, '-inf', now_ms - window_ms)
+for first = 1, #expired, 1000 do
+  local chunk = {unpack(expired, first, math.min(first + 999, #expired))}
+  local gone = 0
+  for _, value in ipairs(redis.call('HMGET', amounts, unpack(chunk))) do gone = gone + (tonumber(value) or 0) end
+  redis.call('HDEL', amounts, unpack(chunk))
+  redis.call('DECRBY', total, gone)
 end
-return {#members, total}
+if #expired > 0 then redis.call('ZREMRANGEBYSCORE', key, '-inf', now_ms - window_ms) end
+if redis.call('ZADD', key, now_ms, member) == 1 then
+  redis.call('HSET', amounts, member, amount)
+  redis.call('INCRBY', total, amount)
+end
+redis.call('PEXPIRE', key, window_ms)
+redis.call('PEXPIRE', amounts, window_ms)
+redis.call('PEXPIRE', total, window_ms)
+return {redis.call('ZCARD', key), tonumber(redis.call('GET', total) or '0')}
 """
 
 

@@ -259,3 +259,17 @@ def test_fraud_decline_sets_the_decline_reason(make_payment, thresholds):
 
     tx.refresh_from_db()
     assert (tx.status, tx.decline_reason) == ("declined", "fraud_suspected")
+
+
+def test_window_total_drops_expired_amounts_and_ignores_redelivery():
+    store = get_velocity_store()
+
+    def record(member: str, amount: int, at: float) -> tuple[int, int]:
+        stats = store.record(window="sum-test", member=member, amount=amount, at=at, window_seconds=60)
+        return stats.count, stats.total
+
+    assert record("a", 100, 1_000.0) == (1, 100)
+    assert record("b", 50, 1_030.0) == (2, 150)
+    assert record("c", 10, 1_070.0) == (2, 60)  # "a" left the window
+    assert record("c", 10, 1_070.0) == (2, 60)  # the same payment again counts once
+    assert record("d", 5, 1_200.0) == (1, 5)
