@@ -48,23 +48,21 @@ def list_hits(facts: PaymentFacts) -> list[ListHit]:
 
 
 def list_hits_many(payments: list[PaymentFacts]) -> list[list[ListHit]]:
-    """`list_hits` for each payment of a batch, in two queries for the whole batch."""
+    """`list_hits` for each payment of a batch, in one query for the whole batch."""
     candidates = [_candidates(facts) for facts in payments]
     wanted: dict[str, set[str]] = {}
     for per_kind in candidates:
         for kind, values in per_kind.items():
             wanted.setdefault(kind, set()).update(values)
-    exact = Q()
+    query = Q()
     for kind, values in wanted.items():
         if values:
-            exact |= Q(kind=kind, value__in=values)
-    entries = list(ListEntry.objects.filter(exact)) if exact else []
-    networks = []
+            query |= Q(kind=kind, value__in=values)
     if any(facts.ip for facts in payments):
-        networks = [
-            (entry, ipaddress.ip_network(entry.value))
-            for entry in ListEntry.objects.filter(kind=ListKind.IP, value__contains="/")
-        ]
+        query |= Q(kind=ListKind.IP, value__contains="/")  # networks, matched below
+    found = list(ListEntry.objects.filter(query)) if query else []
+    entries = [entry for entry in found if not (entry.kind == ListKind.IP and "/" in entry.value)]
+    networks = [(entry, ipaddress.ip_network(entry.value)) for entry in found if entry not in entries]
     results = []
     for facts, per_kind in zip(payments, candidates, strict=True):
         hits = [

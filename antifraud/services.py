@@ -45,20 +45,20 @@ def _count(decision: FraudDecision, tx: Transaction) -> None:
 
 
 def decide_transaction(*, transaction_id: UUID | str) -> FraudDecision | None:
-    """Score a pending payment once (see `decide_transactions`)."""
-    return decide_transactions(transaction_ids=[transaction_id]).get(str(transaction_id))
+    """Score a pending payment once (see `decide_transactions`); returns its decision, new or earlier."""
+    decide_transactions(transaction_ids=[transaction_id])
+    return FraudDecision.objects.filter(transaction_id=transaction_id).first()
 
 
 def decide_transactions(*, transaction_ids: list[UUID | str], authorize: bool = True) -> dict[str, FraudDecision]:
-    """Score each pending payment once, oldest first; return every payment's decision (new or earlier)."""
-    ids = [str(transaction_id) for transaction_id in transaction_ids]
-    decided = {str(d.transaction_id): d for d in FraudDecision.objects.filter(transaction_id__in=ids)}
-    pending = sorted(
-        (tx for tx in Transaction.objects.filter(pk__in=ids, status=Status.PENDING) if str(tx.id) not in decided),
-        key=lambda tx: (tx.created_at, str(tx.id)),
+    """Score each pending, undecided payment once, oldest first; return the decisions made now."""
+    pending = list(
+        Transaction.objects.filter(pk__in=transaction_ids, status=Status.PENDING, fraud_decision__isnull=True).order_by(
+            "created_at", "id"
+        )
     )
     if not pending:
-        return decided
+        return {}
     # Scoring talks to Redis (velocity): outside any database transaction.
     assessments = assess_many([PaymentFacts.of(tx) for tx in pending], velocity=get_velocity_store())
     try:
@@ -73,12 +73,12 @@ def decide_transactions(*, transaction_ids: list[UUID | str], authorize: bool = 
                 with transaction.atomic():
                     new |= _record_decisions([(tx, assessment)])
             except IntegrityError:
-                decided[str(tx.id)] = FraudDecision.objects.get(transaction=tx)
+                logger.info("payment %s was decided concurrently", tx.id)
     if authorize:
         authorize_transactions(
             transaction_ids=[tx_id for tx_id, decision in new.items() if decision.outcome == Outcome.APPROVE]
         )
-    return decided | new
+    return new
 
 
 def _record_decisions(scored: list[tuple[Transaction, Assessment]]) -> dict[str, FraudDecision]:

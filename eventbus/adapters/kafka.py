@@ -140,8 +140,12 @@ class KafkaBridge:
         self._lag_reported_at = float("-inf")
 
     def poll_once(self, *, timeout_ms: int = 1000, commit: bool = True) -> int:
-        """Process one poll's worth of messages; return how many were handed off."""
-        batch = self._consumer.poll(timeout_ms=timeout_ms)
+        """Process one batch of messages; return how many were handed off.
+
+        After the first messages arrive it keeps polling for KAFKA_BRIDGE_LINGER_MS (or up to
+        max_poll_records), so a steady trickle becomes one batch per handler rather than a task per event.
+        """
+        batch = self._poll_batch(timeout_ms)
         events = []
         for partition, messages in batch.items():
             for message in messages:
@@ -162,6 +166,18 @@ class KafkaBridge:
             self._consumer.commit()
         self.report_lag()
         return len(events)
+
+    def _poll_batch(self, timeout_ms: int) -> dict[TopicPartition, list]:
+        batch = self._consumer.poll(timeout_ms=timeout_ms)
+        limit = self._consumer.config["max_poll_records"]
+        deadline = time.monotonic() + settings.KAFKA_BRIDGE_LINGER_MS / 1000
+        count = sum(len(messages) for messages in batch.values())
+        while batch and count < limit and (left_ms := int((deadline - time.monotonic()) * 1000)) > 0:
+            more = self._consumer.poll(timeout_ms=left_ms, max_records=limit - count)
+            for partition, messages in more.items():
+                batch.setdefault(partition, []).extend(messages)
+                count += len(messages)
+        return batch
 
     def report_lag(self, *, every_seconds: float = 5.0) -> None:
         """Set the lag gauge (partition end minus position, summed per topic), at most every few seconds."""

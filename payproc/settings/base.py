@@ -207,6 +207,9 @@ KAFKA_TOPIC_PARTITIONS = env.int("KAFKA_TOPIC_PARTITIONS", default=6)
 KAFKA_SESSION_TIMEOUT_MS = env.int("KAFKA_SESSION_TIMEOUT_MS", default=10_000)
 KAFKA_HEARTBEAT_INTERVAL_MS = env.int("KAFKA_HEARTBEAT_INTERVAL_MS", default=3_000)
 KAFKA_MAX_POLL_RECORDS = env.int("KAFKA_MAX_POLL_RECORDS", default=200)
+# After the first messages of a batch arrive, the bridge keeps collecting for this long: a trickle of
+# events becomes one task per handler (scoring a batch costs little more than scoring one).
+KAFKA_BRIDGE_LINGER_MS = env.int("KAFKA_BRIDGE_LINGER_MS", default=25)
 # The longest a fetch waits at the broker for new data: the floor of the consumer's latency.
 KAFKA_FETCH_MAX_WAIT_MS = env.int("KAFKA_FETCH_MAX_WAIT_MS", default=50)
 # Also the rebalance timeout a group waits for members to rejoin.
