@@ -1,4 +1,4 @@
-"""Hand consumed events to their handlers as Celery tasks: one task per handler and topic for a whole batch.
+"""Hand consumed events to their handlers as one Celery task per batch, grouped by handler and topic.
 
 Used by the Kafka consumer (a poll's worth of messages) and by the in-process publisher (a relay batch).
 """
@@ -13,20 +13,24 @@ from payproc.observability.tracing import record_batch
 
 from . import dispatch
 from .metrics import EVENTS_HANDED_OFF
-from .tasks import handle_events
+from .tasks import handle_batch
 
 Consumed = tuple[dict[str, Any], str]  # (envelope, topic)
 
 
 def hand_off(events: Sequence[Consumed]) -> int:
-    """Queue the events' tasks; returns how many were queued. Raises if the task broker is unreachable."""
+    """Queue the batch's task; returns how many handler groups it holds. Raises if the broker is unreachable."""
     started = time.time_ns()
     batches: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for envelope, topic in events:
         for handler in dispatch.handlers_for(envelope["type"]):
             batches.setdefault((handler.name, topic), []).append(envelope)
-    for (handler_name, topic), envelopes in batches.items():
-        handle_events.apply_async(kwargs={"handler_name": handler_name, "envelopes": envelopes, "topic": topic})
+    if batches:
+        groups = [
+            {"handler": handler_name, "topic": topic, "envelopes": envelopes}
+            for (handler_name, topic), envelopes in batches.items()
+        ]
+        handle_batch.apply_async(kwargs={"groups": groups})
     for envelope, topic in events:
         EVENTS_HANDED_OFF.labels(topic=topic).inc()
         record_batch(

@@ -48,26 +48,34 @@ def handle_event(self: Any, *, handler_name: str, envelope: dict[str, Any], topi
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
-def handle_events(self: Any, *, handler_name: str, envelopes: list[dict[str, Any]], topic: str) -> int:
-    """Run one handler on a batch of events; each event that fails goes on alone to `handle_event`,
-    with its own retries and dead letter. Returns how many were applied or skipped."""
-    failed = dispatch.run_batch(handler_name=handler_name, envelopes=envelopes)
+def handle_batch(self: Any, *, groups: list[dict[str, Any]]) -> int:
+    """Run a consumed batch: each group is one handler's events of one topic. An event that fails goes on
+    alone to `handle_event`, with its own retries and dead letter. Returns how many events were done."""
+    done = 0
+    failed: list[tuple[dict[str, Any], dict[str, Any], Exception]] = []
+    for group in groups:
+        errors = dispatch.run_batch(handler_name=group["handler"], envelopes=group["envelopes"])
+        failed += [(group, envelope, exc) for envelope, exc in errors]
+        done += len(group["envelopes"]) - len(errors)
     try:
-        for envelope, exc in failed:
+        for group, envelope, exc in failed:
             countdown = get_exponential_backoff_interval(
                 factor=settings.EVENT_HANDLER_BACKOFF_SECONDS,
                 retries=0,
                 maximum=settings.EVENT_HANDLER_BACKOFF_MAX_SECONDS,
                 full_jitter=True,
             )
-            logger.warning("handler %s failed on event %s, retrying alone: %s", handler_name, envelope["event_id"], exc)
+            logger.warning(
+                "handler %s failed on event %s, retrying alone: %s", group["handler"], envelope["event_id"], exc
+            )
             handle_event.apply_async(
-                kwargs={"handler_name": handler_name, "envelope": envelope, "topic": topic}, countdown=countdown
+                kwargs={"handler_name": group["handler"], "envelope": envelope, "topic": group["topic"]},
+                countdown=countdown,
             )
     except Exception as exc:
         # The broker is unreachable: run the whole batch again later (applied events are skipped).
         raise self.retry(exc=exc, countdown=settings.EVENT_HANDLER_BACKOFF_SECONDS) from exc
-    return len(envelopes) - len(failed)
+    return done
 
 
 @shared_task
