@@ -1,6 +1,7 @@
 # payproc: `make run` (embedded default) and `make test` (full suite on PostgreSQL and Redis).
 PYTHON ?= python3
 VENV := .venv
+BENCH_SECONDS ?= 10
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
@@ -62,12 +63,14 @@ test: $(VENV)/.installed-dev $(VENV)/.embedded var
 	scripts/services.sh up
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-## bench: API latency/throughput and relay throughput against the real services (prints figures)
+## bench: the web role against a bare-DRF ceiling (same run, wrk), the whole pipeline (accepted/s,
+## decided/s, created->decided p50/p95), and the analysts' review queue at 100,000 payments
 bench: $(VENV)/.installed-dev var
-	scripts/services.sh up
+	scripts/bench/http.sh $(BENCH_SECONDS) 32
+	scripts/bench/pipeline.sh $(BENCH_SECONDS) 16
+	scripts/bench/pipeline.sh $(BENCH_SECONDS) 1
 	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='payproc_bench'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U postgres payproc_bench
-	$(PY) scripts/bench.py
 	$(PY) scripts/bench.py queue
 
 ## bench-fraud: scoring throughput (events/s) and decision latency against PostgreSQL and Redis

@@ -1,6 +1,6 @@
-"""Benchmarks (`make bench`): API latency and throughput, outbox relay throughput to Kafka, the analysts'
-review queue with 100,000 payments in review;
-(`make bench-fraud`, `scripts/bench.py fraud`): scoring throughput and decision latency.
+"""In-process benchmarks: the analysts' review queue with 100,000 payments in review (`make bench`,
+`scripts/bench.py queue`), and scoring throughput and decision latency (`make bench-fraud`). The API and
+the pipeline are measured over HTTP with real processes by scripts/bench/http.sh and pipeline.sh.
 
 Runs against the services of scripts/services.sh, in a scratch PostgreSQL database of its own.
 Prints figures; it asserts nothing (speed targets are read here, not enforced by tests).
@@ -66,49 +66,6 @@ def figures(latencies: list[float]) -> str:
     return (
         f"p50 {statistics.median(latencies):.1f} ms, p95 {percentile(latencies, 0.95):.1f} ms, "
         f"p99 {percentile(latencies, 0.99):.1f} ms"
-    )
-
-
-def post_payments(secret: str, count: int, latencies: list[float]) -> None:
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-    try:
-        for _ in range(count):
-            started = time.perf_counter()
-            response = client.post("/transaction", data=BODY, content_type="application/json")
-            latencies.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 202, response.content
-    finally:
-        connections.close_all()
-
-
-def main() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")  # fails fast when PostgreSQL is not up
-    call_command("migrate", verbosity=0)
-    from eventbus.models import OutboxEvent
-    from eventbus.relay import relay_pending
-    from transactions.api_keys import create_merchant
-
-    OutboxEvent.objects.filter(published_at__isnull=True).update(published_at=django.utils.timezone.now())
-    _, issued = create_merchant(name=f"bench-{time.time()}")
-
-    latencies: list[float] = []
-    post_payments(issued.secret, 20, [])  # warm-up
-    elapsed = run_threads(post_payments, [(issued.secret, REQUESTS // THREADS, latencies)] * THREADS)
-    print(
-        f"POST /transaction: {len(latencies)} requests, {THREADS} threads, {len(latencies) / elapsed:.0f} req/s, "
-        f"{figures(latencies)} (in-process client, PostgreSQL + Redis)"
-    )
-
-    backlog = OutboxEvent.objects.filter(published_at__isnull=True).count()
-    started = time.perf_counter()
-    published = relay_pending()
-    elapsed = time.perf_counter() - started
-    print(
-        f"outbox relay: {published} of {backlog} events to Kafka in {elapsed:.2f} s, "
-        f"{published / elapsed if elapsed else 0:.0f} events/s (one relay, acks=all)"
     )
 
 
@@ -241,4 +198,4 @@ def queue() -> None:
 
 
 if __name__ == "__main__":
-    {"fraud": fraud, "queue": queue}.get(sys.argv[1] if sys.argv[1:] else "", main)()
+    {"fraud": fraud, "queue": queue}[sys.argv[1] if sys.argv[1:] else "queue"]()
