@@ -50,7 +50,7 @@ SERVE_ENV ?= $(subst payproc.settings.local,payproc.settings.production,$(STACK_
 	DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-*} \
 	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-false} CSRF_COOKIE_SECURE=$${CSRF_COOKIE_SECURE:-false}
 
-## serve: the production web server (gunicorn, 2 x CPU + 1 workers; config/gunicorn.conf.py) on $PORT (8080),
+## serve: the production web server (gunicorn, CPU + 1 workers; config/gunicorn.conf.py) on $PORT (8080),
 ## against the full stack's services (`make services-up`); `make run` is the single-process embedded default.
 serve: $(VENV)/.installed-dev
 	scripts/services.sh up

@@ -6,7 +6,7 @@ role="${1:-web}"
 shift || true
 case "$role" in
   migrate) exec python manage.py migrate --noinput ;;
-  # Several worker processes per replica (WEB_CONCURRENCY, default 2 x CPU + 1) on PORT (default 8080);
+  # Several worker processes per replica (WEB_CONCURRENCY, default CPU + 1) on PORT (default 8080);
   # /metrics adds up all of them. More replicas go behind the proxy.
   web) exec gunicorn --config config/gunicorn.conf.py "$@" ;;
   relay) exec python manage.py relay_outbox "$@" ;;

@@ -48,7 +48,7 @@ def test_worker_count_follows_the_cpus_unless_web_concurrency_is_set():
         clean = {k: v for k, v in os.environ.items() if k != "WEB_CONCURRENCY"}
         return int(subprocess.check_output(["python", "-c", code], cwd=ROOT, env={**clean, **env}, text=True))
 
-    assert workers() == (os.cpu_count() or 1) * 2 + 1
+    assert workers() == (os.cpu_count() or 1) + 1
     assert workers(WEB_CONCURRENCY="3") == 3
 
 
