@@ -6,6 +6,7 @@ eligible only after the one before it was published.
 """
 
 import logging
+from collections import Counter
 import threading
 import time
 from dataclasses import dataclass
@@ -61,8 +62,8 @@ def relay_batch(*, publisher: EventPublisher | None = None, batch_size: int | No
         publisher.publish([OutboundEvent(topic=row.topic, key=row.key, envelope=row.envelope) for row in rows])
         OutboxEvent.objects.filter(pk__in=[row.pk for row in rows]).update(published_at=timezone.now())
     record_publish([(row.topic, row.envelope) for row in rows], start_ns=started, end_ns=time.time_ns())
-    for row in rows:
-        OUTBOX_PUBLISHED.labels(topic=row.topic).inc()
+    for topic, count in Counter(row.topic for row in rows).items():
+        OUTBOX_PUBLISHED.labels(topic=topic).inc(count)
     return len(rows)
 
 

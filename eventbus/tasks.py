@@ -48,15 +48,17 @@ def handle_event(self: Any, *, handler_name: str, envelope: dict[str, Any], topi
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
-def handle_batch(self: Any, *, groups: list[dict[str, Any]]) -> int:
-    """Run a consumed batch: each group is one handler's events of one topic. An event that fails goes on
-    alone to `handle_event`, with its own retries and dead letter. Returns how many events were done."""
+def handle_batch(self: Any, *, envelopes: list[dict[str, Any]], groups: list[dict[str, Any]]) -> int:
+    """Run a consumed batch: each group is one handler's events (by position) of one topic. An event that
+    fails goes on alone to `handle_event`, with its own retries and dead letter. Returns how many
+    (event, handler) pairs were done."""
     done = 0
     failed: list[tuple[dict[str, Any], dict[str, Any], Exception]] = []
     for group in groups:
-        errors = dispatch.run_batch(handler_name=group["handler"], envelopes=group["envelopes"])
+        batch = [envelopes[position] for position in group["positions"]]
+        errors = dispatch.run_batch(handler_name=group["handler"], envelopes=batch)
         failed += [(group, envelope, exc) for envelope, exc in errors]
-        done += len(group["envelopes"]) - len(errors)
+        done += len(batch) - len(errors)
     try:
         for group, envelope, exc in failed:
             countdown = get_exponential_backoff_interval(
