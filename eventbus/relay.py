@@ -6,9 +6,9 @@ eligible only after the one before it was published.
 """
 
 import logging
-from collections import Counter
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
