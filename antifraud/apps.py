@@ -7,24 +7,14 @@ class AntifraudConfig(AppConfig):
     verbose_name = "Anti-fraud"
 
     def ready(self) -> None:
+        from payproc.cache_versions import on_change
+
         from . import handlers  # noqa: F401 - registers the event handlers
+        from .models import FraudRule, RiskThresholds
         from .roles import sync_roles
+        from .scoring import forget_rule_sets
 
         # After every app's post_migrate, so permissions of apps listed later exist too.
         post_migrate.connect(sync_roles, dispatch_uid="antifraud.sync_roles")
-        self._reload_rules_on_change()
-
-    @staticmethod
-    def _reload_rules_on_change() -> None:
-        """Rules and thresholds are kept in each worker's memory: any change (admin, YAML load, shell) reloads them."""
-        from django.db.models.signals import post_delete, post_save
-
-        from .models import FraudRule, RiskThresholds
-        from .scoring import forget_rule_sets
-
-        def forget(**_: object) -> None:
-            forget_rule_sets()
-
-        for model in (FraudRule, RiskThresholds):
-            post_save.connect(forget, sender=model, weak=False, dispatch_uid=f"forget-rules-{model.__name__}")
-            post_delete.connect(forget, sender=model, weak=False, dispatch_uid=f"forget-rules-del-{model.__name__}")
+        # Rules and thresholds are kept in each worker's memory: any change reloads them everywhere.
+        on_change(FraudRule, RiskThresholds, call=forget_rule_sets)

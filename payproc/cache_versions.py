@@ -6,9 +6,11 @@ reload the old data between the change and its commit and keep it under the new 
 """
 
 import uuid
+from collections.abc import Callable
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
 
 
 def _key(name: str) -> str:
@@ -30,3 +32,15 @@ def bump_version(name: str) -> None:
 
     replace()
     transaction.on_commit(replace)
+
+
+def on_change(*senders: type[models.Model], call: Callable[[], None]) -> None:
+    """Call `call()` whenever a row of these models is saved or deleted (admin, services, shell)."""
+
+    def changed(**_: object) -> None:
+        call()
+
+    for sender in senders:
+        uid = f"{call.__module__}.{call.__qualname__}:{sender.__name__}"
+        post_save.connect(changed, sender=sender, weak=False, dispatch_uid=f"{uid}:save")
+        post_delete.connect(changed, sender=sender, weak=False, dispatch_uid=f"{uid}:delete")

@@ -98,6 +98,18 @@ class Transaction(models.Model):
         """The amount as a decimal string in major units, e.g. "10.50"."""
         return format_minor(self.amount_minor, self.currency)
 
+    @property
+    def card(self) -> dict[str, str | int]:
+        """The card as the API and events show it: the summary kept, never the number."""
+        return {
+            "brand": self.card_brand,
+            "bin": self.card_bin,
+            "last4": self.card_last4,
+            "exp_month": self.card_exp_month,
+            "exp_year": self.card_exp_year,
+            "fingerprint": self.card_fingerprint,
+        }
+
 
 class TransactionEvent(models.Model):
     """One row per status change: the payment's full history, who did it and why."""

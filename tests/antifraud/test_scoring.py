@@ -273,3 +273,18 @@ def test_window_total_drops_expired_amounts_and_ignores_redelivery():
     assert record("c", 10, 1_070.0) == (2, 60)  # "a" left the window
     assert record("c", 10, 1_070.0) == (2, 60)  # the same payment again counts once
     assert record("d", 5, 1_200.0) == (1, 5)
+
+
+def test_rules_stay_in_memory_until_a_rule_changes(make_payment, thresholds, rule, django_assert_num_queries):
+    big = rule("big", "amount_above", 30, thresholds={"USD": 1000})
+    assert _assess(make_payment()).score == 30
+    facts = PaymentFacts.of(make_payment())
+
+    with django_assert_num_queries(1):  # the list lookup only: rules and thresholds come from memory
+        assert assess(facts, velocity=get_velocity_store()).score == 30
+
+    big.score = 40
+    big.save()
+    assert _assess(make_payment()).score == 40
+    big.delete()
+    assert _assess(make_payment()).score == 0

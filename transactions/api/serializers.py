@@ -219,14 +219,7 @@ class TransactionOut(serializers.ModelSerializer):
             "amount": tx.amount,
             "amount_minor": tx.amount_minor,
             "currency": tx.currency,
-            "card": {
-                "brand": tx.card_brand,
-                "bin": tx.card_bin,
-                "last4": tx.card_last4,
-                "exp_month": tx.card_exp_month,
-                "exp_year": tx.card_exp_year,
-                "fingerprint": tx.card_fingerprint,
-            },
+            "card": tx.card,
             "merchant_reference": tx.merchant_reference,
             "description": tx.description,
             "customer": {
