@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import redis
 from django.db import connection
 
 from tests.conftest import payment
@@ -101,3 +102,58 @@ def test_web_role_serves_on_port_with_several_workers_and_complete_metrics():
     assert len(set(re.findall(r"Booting worker with pid: (\d+)", output))) == 3
     [count] = re.findall(r'payproc_payments_total\{currency="CHF",status="pending"\} ([0-9.]+)', metrics)
     assert float(count) == posted  # the sum over every worker that served one
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_worker_role_forks_a_child_per_core_and_its_metrics_port_adds_them_up(monkeypatch):
+    from celery import Celery
+
+    port, broker = _free_port(), "redis://127.0.0.1:6379/13"
+    redis.Redis.from_url(broker).flushdb()
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "PATH": f"{ROOT / '.venv' / 'bin'}:{os.environ['PATH']}",
+        "DJANGO_SETTINGS_MODULE": "payproc.settings.test",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        "CELERY_BROKER_URL": broker,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "METRICS_PORT": str(port),
+        "WORKER_CONCURRENCY": "2",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    worker = subprocess.Popen(
+        ["sh", "docker/entrypoint.sh", "worker"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    monkeypatch.setenv("CELERY_BROKER_URL", broker)  # Celery prefers the variable to its broker argument
+    sender = Celery(broker=broker)
+    sent = 12
+    pattern = (
+        r'payproc_celery_tasks_total\{outcome="success",task="transactions.tasks.purge_idempotency_keys"\} ([0-9.]+)'
+    )
+    try:
+        for _ in range(sent):
+            sender.send_task("transactions.tasks.purge_idempotency_keys")
+
+        def counted() -> float:
+            try:
+                found = re.findall(pattern, _get(f"http://127.0.0.1:{port}/metrics"))
+            except OSError:
+                return 0.0
+            return float(found[0]) if found else 0.0
+
+        deadline = time.monotonic() + 60
+        while counted() < sent and time.monotonic() < deadline:
+            assert worker.poll() is None, worker.stdout.read().decode()
+            time.sleep(0.3)
+        total = counted()
+        children = subprocess.check_output(["pgrep", "-P", str(worker.pid)], text=True).split()
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=60)[0].decode()
+        sender.close()
+
+    assert len(children) == 2  # the prefork pool's children
+    assert total == sent, output[-3000:]  # counted in whichever child ran each task, exposed as one sum
