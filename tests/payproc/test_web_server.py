@@ -106,7 +106,7 @@ def test_web_role_serves_on_port_with_several_workers_and_complete_metrics():
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_worker_role_forks_a_child_per_core_and_its_metrics_port_adds_them_up(monkeypatch):
+def test_worker_role_runs_prefork_children_and_its_metrics_port_adds_them_up(monkeypatch):
     from celery import Celery
 
     port, broker = _free_port(), "redis://127.0.0.1:6379/13"
