@@ -3,6 +3,7 @@ timeout as the safety net. On other databases, and while the listening connectio
 
 import logging
 import threading
+import time
 
 import psycopg
 from django.db import connection
@@ -24,10 +25,13 @@ class OutboxWakeup:
             return
         try:
             listener = self._listener = self._listener or self._listen()
-            for _ in listener.notifies(timeout=timeout, stop_after=1):
-                pass
-            for _ in listener.notifies(timeout=0):  # several commits wake the relay once
-                pass
+            deadline = time.monotonic() + timeout
+            # In slices of at most a second, so SIGTERM is honoured promptly.
+            while not self._stop.is_set() and (left := deadline - time.monotonic()) > 0:
+                if any(True for _ in listener.notifies(timeout=min(left, 1.0), stop_after=1)):
+                    for _ in listener.notifies(timeout=0):  # several commits wake the relay once
+                        pass
+                    return
         except psycopg.Error as exc:
             logger.warning("outbox notifications unavailable (%s); polling", exc)
             self.close()

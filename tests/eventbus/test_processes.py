@@ -67,6 +67,32 @@ def test_relay_process_publishes_and_stops_cleanly_on_sigterm(kafka, merchant, a
 
 
 @pytest.mark.django_db(transaction=True)
+def test_relay_wakes_when_events_are_committed_not_when_its_poll_comes(kafka, merchant, api_key):
+    from rest_framework.test import APIClient
+
+    from tests.conftest import payment
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key}")
+    env = _process_env(kafka["topic"]) | {"OUTBOX_POLL_INTERVAL_SECONDS": "60"}  # polling alone would take a minute
+    relay = _start(["relay_outbox"], env)
+    try:
+        client.post("/transaction", data=payment(), format="json")
+        assert eventually(lambda: not OutboxEvent.objects.filter(published_at__isnull=True).exists(), timeout=20)
+        time.sleep(1)  # now idle, waiting for a notification
+        started = time.monotonic()
+        client.post("/transaction", data=payment(), format="json")
+        assert eventually(lambda: not OutboxEvent.objects.filter(published_at__isnull=True).exists(), timeout=20)
+        waited = time.monotonic() - started
+    finally:
+        relay.send_signal(signal.SIGTERM)
+        output, _ = relay.communicate(timeout=90)
+
+    assert waited < 10, output
+    assert relay.returncode == 0, output
+
+
+@pytest.mark.django_db(transaction=True)
 def test_consumer_process_stops_cleanly_on_sigterm(kafka):
     consumer = _start(["consume_events"], _process_env(kafka["topic"]))
     time.sleep(3)  # let it join its group
@@ -89,6 +115,7 @@ def test_consume_events_refuses_to_start_without_kafka(settings):
 def test_beat_runs_the_relay_safety_net_and_key_purge():
     from payproc.celery import app
 
+    app.loader.import_default_modules()  # what a worker or beat does at start: discover every app's tasks
     tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert {"eventbus.tasks.relay_outbox", "transactions.tasks.purge_idempotency_keys"} <= tasks
     assert tasks <= set(app.tasks)
