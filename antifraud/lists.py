@@ -60,9 +60,12 @@ def list_hits_many(payments: list[PaymentFacts]) -> list[list[ListHit]]:
             query |= Q(kind=kind, value__in=values)
     if any(facts.ip for facts in payments):
         query |= Q(kind=ListKind.IP, value__contains="/")  # networks, matched below
-    found = list(ListEntry.objects.filter(query)) if query else []
-    entries = [entry for entry in found if not (entry.kind == ListKind.IP and "/" in entry.value)]
-    networks = [(entry, ipaddress.ip_network(entry.value)) for entry in found if entry not in entries]
+    entries, networks = [], []
+    for entry in ListEntry.objects.filter(query) if query else []:
+        if entry.kind == ListKind.IP and "/" in entry.value:
+            networks.append((entry, ipaddress.ip_network(entry.value)))
+        else:
+            entries.append(entry)
     results = []
     for facts, per_kind in zip(payments, candidates, strict=True):
         hits = [

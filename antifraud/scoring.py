@@ -1,7 +1,7 @@
 """Scoring: run the rules in scope, add up their scores, and decide with the thresholds.
 
 An allow-list hit approves and a block-list hit declines, whatever the score (block wins over allow).
-A batch of payments is scored with one round trip to the velocity store and two list queries; each
+A batch of payments is scored with one round trip to the velocity store and one list query; each
 merchant's rules are loaded once per rules version (any rule or threshold change bumps it).
 """
 
@@ -11,15 +11,13 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 
-from payproc.cache_versions import bump_version, current_version
+from payproc.cache_versions import VersionedMemo
 
 from .adapters.velocity import VelocityStore
 from .facts import PaymentFacts
 from .lists import ListHit, list_hits_many
 from .models import FraudRule, ListType, Outcome, RiskThresholds
 from .rules import EVALUATORS, WINDOWS, Evaluator, RuleContext, Windows
-
-_RULES_VERSION = "fraud-rules"
 
 MAX_SCORE = 100
 
@@ -95,15 +93,15 @@ class RuleSet:
     thresholds: Thresholds
 
 
-_rule_sets: dict[str, tuple[str, RuleSet]] = {}
+_rule_sets: VersionedMemo[str, RuleSet] = VersionedMemo("fraud-rules")
 
 
 def rule_set(merchant_id: str) -> RuleSet:
     """The merchant's enabled rules and thresholds, from memory while the rules version holds."""
-    version = current_version(_RULES_VERSION)
-    cached = _rule_sets.get(merchant_id)
-    if cached is not None and version is not None and cached[0] == version:
-        return cached[1]
+    return _rule_sets.get(merchant_id, lambda: _compile(merchant_id))
+
+
+def _compile(merchant_id: str) -> RuleSet:
     rules = tuple(
         CompiledRule(
             name=rule.name,
@@ -115,16 +113,12 @@ def rule_set(merchant_id: str) -> RuleSet:
         )
         for rule in rules_for(merchant_id)
     )
-    compiled = RuleSet(rules=rules, thresholds=thresholds_for(merchant_id))
-    if version is not None:
-        _rule_sets[merchant_id] = (version, compiled)
-    return compiled
+    return RuleSet(rules=rules, thresholds=thresholds_for(merchant_id))
 
 
 def forget_rule_sets() -> None:
     """Every process reloads rules and thresholds on its next payment (called when they change)."""
-    _rule_sets.clear()
-    bump_version(_RULES_VERSION)
+    _rule_sets.forget()
 
 
 def assess(facts: PaymentFacts, *, velocity: VelocityStore) -> Assessment:

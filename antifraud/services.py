@@ -12,8 +12,7 @@ from uuid import UUID
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from eventbus.models import OutboxEvent
-from eventbus.outbox import outbox_event, relay_after_commit
+from eventbus.outbox import enqueue_events, outbox_event
 from transactions import cache
 from transactions.authorization import authorize_transactions
 from transactions.models import Status, Transaction
@@ -50,7 +49,7 @@ def decide_transaction(*, transaction_id: UUID | str) -> FraudDecision | None:
     return FraudDecision.objects.filter(transaction_id=transaction_id).first()
 
 
-def decide_transactions(*, transaction_ids: list[UUID | str], authorize: bool = True) -> dict[str, FraudDecision]:
+def decide_transactions(*, transaction_ids: list[UUID | str]) -> dict[str, FraudDecision]:
     """Score each pending, undecided payment once, oldest first; return the decisions made now."""
     pending = list(
         Transaction.objects.filter(pk__in=transaction_ids, status=Status.PENDING, fraud_decision__isnull=True).order_by(
@@ -74,16 +73,15 @@ def decide_transactions(*, transaction_ids: list[UUID | str], authorize: bool = 
                     new |= _record_decisions([(tx, assessment)])
             except IntegrityError:
                 logger.info("payment %s was decided concurrently", tx.id)
-    if authorize:
-        authorize_transactions(
-            transaction_ids=[tx_id for tx_id, decision in new.items() if decision.outcome == Outcome.APPROVE]
-        )
+    authorize_transactions(
+        transaction_ids=[tx_id for tx_id, decision in new.items() if decision.outcome == Outcome.APPROVE]
+    )
     return new
 
 
 def _record_decisions(scored: list[tuple[Transaction, Assessment]]) -> dict[str, FraudDecision]:
     """Decisions, their events and the review/decline transitions: call inside one database transaction."""
-    decisions = FraudDecision.objects.bulk_create(
+    created = FraudDecision.objects.bulk_create(
         [
             FraudDecision(
                 transaction=tx,
@@ -96,7 +94,8 @@ def _record_decisions(scored: list[tuple[Transaction, Assessment]]) -> dict[str,
             for tx, assessment in scored
         ]
     )
-    OutboxEvent.objects.bulk_create(
+    decided = [(tx, assessment, decision) for (tx, assessment), decision in zip(scored, created, strict=True)]
+    enqueue_events(
         [
             outbox_event(
                 event_type=DECISION,
@@ -115,12 +114,11 @@ def _record_decisions(scored: list[tuple[Transaction, Assessment]]) -> dict[str,
                     "decided_at": decision.decided_at.isoformat(),
                 },
             )
-            for (tx, _), decision in zip(scored, decisions, strict=True)
+            for tx, _, decision in decided
         ]
     )
-    relay_after_commit()
     changes = []
-    for (tx, assessment), decision in zip(scored, decisions, strict=True):
+    for tx, assessment, decision in decided:
         if decision.outcome == Outcome.DECLINE:
             changes.append(Transition(tx.id, Status.DECLINED, "antifraud", _summary(assessment), FRAUD_DECLINE_REASON))
         elif decision.outcome == Outcome.REVIEW:
@@ -128,4 +126,4 @@ def _record_decisions(scored: list[tuple[Transaction, Assessment]]) -> dict[str,
         transaction.on_commit(lambda tx=tx, decision=decision: (cache.forget_resource(tx.id), _count(decision, tx)))
     if changes:
         transition_transactions(changes)
-    return {str(tx.id): decision for (tx, _), decision in zip(scored, decisions, strict=True)}
+    return {str(tx.id): decision for tx, _, decision in decided}

@@ -10,7 +10,7 @@ from typing import Any
 
 from opentelemetry.trace import SpanKind
 
-from payproc.observability.tracing import record_batch
+from payproc.observability.tracing import record_spans
 
 from . import dispatch
 from .metrics import EVENTS_HANDED_OFF
@@ -42,7 +42,10 @@ def hand_off(events: Sequence[Consumed]) -> int:
         )
     for topic, count in Counter(topic for _, topic in events).items():
         EVENTS_HANDED_OFF.labels(topic=topic).inc(count)
-    for event_type in {envelope["type"] for envelope, _ in events}:
-        of_type = [envelope for envelope, _ in events if envelope["type"] == event_type]
-        record_batch(f"consume {event_type}", of_type, start_ns=started, end_ns=time.time_ns(), kind=SpanKind.CONSUMER)
+    record_spans(
+        ((f"consume {envelope['type']}", envelope, {"messaging.source": topic}) for envelope, topic in events),
+        kind=SpanKind.CONSUMER,
+        start_ns=started,
+        end_ns=time.time_ns(),
+    )
     return len(groups)

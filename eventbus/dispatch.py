@@ -12,8 +12,9 @@ from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
+from opentelemetry.trace import SpanKind
 
-from payproc.observability.tracing import event_span, record_batch
+from payproc.observability.tracing import event_span, record_spans
 
 from .metrics import HANDLER_RUNS
 from .models import ProcessedEvent
@@ -149,7 +150,8 @@ def run_batch(*, handler_name: str, envelopes: list[dict[str, Any]]) -> list[tup
                 "handler %s failed on a batch of %d (%s); retrying them one by one", handler_name, len(fresh), exc
             )
             failed = [(envelope, exc) for envelope in fresh]
-        record_batch(f"handle {handler_name}", fresh, start_ns=started, end_ns=time.time_ns())
+        spans = ((f"handle {handler_name}", envelope, {"payproc.handler": handler_name}) for envelope in fresh)
+        record_spans(spans, kind=SpanKind.INTERNAL, start_ns=started, end_ns=time.time_ns())
     else:
         for envelope in fresh:
             try:
@@ -160,7 +162,8 @@ def run_batch(*, handler_name: str, envelopes: list[dict[str, Any]]) -> list[tup
                         handler.func(envelope)
             except Exception as exc:  # noqa: BLE001 - retried on its own by the caller
                 failed.append((envelope, exc))
-    applied = [envelope for envelope in fresh if all(envelope is not bad for bad, _ in failed)]
+    failed_ids = {envelope["event_id"] for envelope, _ in failed}
+    applied = [envelope for envelope in fresh if envelope["event_id"] not in failed_ids]
     if not handler.atomic and applied:
         ProcessedEvent.objects.bulk_create(
             [ProcessedEvent(event_id=envelope["event_id"], handler=handler_name) for envelope in applied],

@@ -36,3 +36,9 @@ def enqueue_event(*, event_type: str, key: str, data: dict[str, Any], topic: str
     event.save(force_insert=True)
     relay_after_commit()
     return event
+
+
+def enqueue_events(events: list[OutboxEvent]) -> None:
+    """Write several events (from `outbox_event`) in one insert, inside the transaction of their change."""
+    OutboxEvent.objects.bulk_create(events)
+    relay_after_commit()

@@ -13,6 +13,16 @@ from .dead_letters import dead_letter
 logger = logging.getLogger(__name__)
 
 
+def _backoff(retries: int) -> int:
+    """Seconds before the next attempt: exponential in the retries so far, with full jitter."""
+    return get_exponential_backoff_interval(
+        factor=settings.EVENT_HANDLER_BACKOFF_SECONDS,
+        retries=retries,
+        maximum=settings.EVENT_HANDLER_BACKOFF_MAX_SECONDS,
+        full_jitter=True,
+    )
+
+
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def handle_event(self: Any, *, handler_name: str, envelope: dict[str, Any], topic: str) -> bool:
     """Run one handler on one event; retry with exponential backoff and jitter, then dead-letter it."""
@@ -30,12 +40,7 @@ def handle_event(self: Any, *, handler_name: str, envelope: dict[str, Any], topi
             )
             dead_letter(envelope=envelope, topic=topic, handler_name=handler_name, error=exc, attempts=attempts)
             return False
-        countdown = get_exponential_backoff_interval(
-            factor=settings.EVENT_HANDLER_BACKOFF_SECONDS,
-            retries=self.request.retries,
-            maximum=settings.EVENT_HANDLER_BACKOFF_MAX_SECONDS,
-            full_jitter=True,
-        )
+        countdown = _backoff(self.request.retries)
         logger.warning(
             "handler %s failed on event %s (attempt %d), retrying in %ss: %s",
             handler_name,
@@ -61,18 +66,12 @@ def handle_batch(self: Any, *, envelopes: list[dict[str, Any]], groups: list[dic
         done += len(batch) - len(errors)
     try:
         for group, envelope, exc in failed:
-            countdown = get_exponential_backoff_interval(
-                factor=settings.EVENT_HANDLER_BACKOFF_SECONDS,
-                retries=0,
-                maximum=settings.EVENT_HANDLER_BACKOFF_MAX_SECONDS,
-                full_jitter=True,
-            )
             logger.warning(
                 "handler %s failed on event %s, retrying alone: %s", group["handler"], envelope["event_id"], exc
             )
             handle_event.apply_async(
                 kwargs={"handler_name": group["handler"], "envelope": envelope, "topic": group["topic"]},
-                countdown=countdown,
+                countdown=_backoff(0),
             )
     except Exception as exc:
         # The broker is unreachable: run the whole batch again later (applied events are skipped).

@@ -5,12 +5,17 @@ process notices on its next read. The token is replaced at once and again on com
 reload the old data between the change and its commit and keep it under the new token.
 """
 
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
 
 from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 def _key(name: str) -> str:
@@ -44,3 +49,41 @@ def on_change(*senders: type[models.Model], call: Callable[[], None]) -> None:
         uid = f"{call.__module__}.{call.__qualname__}:{sender.__name__}"
         post_save.connect(changed, sender=sender, weak=False, dispatch_uid=f"{uid}:save")
         post_delete.connect(changed, sender=sender, weak=False, dispatch_uid=f"{uid}:delete")
+
+
+class VersionedMemo(Generic[K, V]):
+    """Values kept in this process's memory while the named version token holds (see the module doc).
+
+    `get` loads a value on a miss; a value of None is never kept, and neither is anything while the shared
+    cache cannot be read. `max_age` bounds how long a copy lives in case a token change was lost.
+    """
+
+    def __init__(self, name: str, *, max_age_seconds: float | None = None, max_entries: int = 10_000) -> None:
+        self._name = name
+        self._max_age = max_age_seconds
+        self._max_entries = max_entries
+        self._entries: dict[K, tuple[str, float, V]] = {}
+
+    def get(self, key: K, load: Callable[[], V | None]) -> V | None:
+        version = current_version(self._name)
+        entry = self._entries.get(key)
+        if (
+            entry is not None
+            and version is not None
+            and entry[0] == version
+            and (self._max_age is None or time.monotonic() - entry[1] < self._max_age)
+        ):
+            return entry[2]
+        value = load()
+        if value is not None and version is not None:
+            if len(self._entries) >= self._max_entries:
+                self._entries.clear()
+            self._entries[key] = (version, time.monotonic(), value)
+        else:
+            self._entries.pop(key, None)
+        return value
+
+    def forget(self) -> None:
+        """Every process reloads on its next `get`."""
+        self._entries.clear()
+        bump_version(self._name)

@@ -1,16 +1,11 @@
 """Sending approved payments to the payment provider."""
 
-import logging
 from uuid import UUID
-
-from django.db import transaction
 
 from .adapters.provider import AuthorizationRequest, ProviderUnavailable, get_provider
 from .metrics import PROVIDER_CALLS
 from .models import Status, Transaction
 from .services import Transition, transition_transactions
-
-logger = logging.getLogger(__name__)
 
 AUTHORIZABLE = (Status.PENDING, Status.REVIEW)
 
@@ -31,7 +26,7 @@ def authorize_transactions(*, transaction_ids: list[UUID | str]) -> list[Transac
         return []
     provider = get_provider()
     actor = f"provider:{provider.name}"
-    changes = {}
+    changes = []
     for tx in payments:
         request = AuthorizationRequest(
             transaction_id=str(tx.id),
@@ -55,14 +50,6 @@ def authorize_transactions(*, transaction_ids: list[UUID | str]) -> list[Transac
                 change = Transition(tx.id, Status.DECLINED, actor, "declined by the issuer", result.decline_reason)
             outcome = "approved" if result.approved else "declined"
         PROVIDER_CALLS.labels(provider=provider.name, outcome=outcome).inc()
-        changes[str(tx.id)] = change
-    with transaction.atomic():
-        still = set(
-            Transaction.objects.select_for_update()
-            .filter(pk__in=list(changes), status__in=AUTHORIZABLE)
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
-        for tx_id in set(changes) - {str(tx_id) for tx_id in still}:
-            logger.info("payment %s was decided meanwhile; provider result not applied again", tx_id)
-        return transition_transactions([change for tx_id, change in changes.items() if UUID(tx_id) in still])
+        changes.append(change)
+    # A payment decided meanwhile (an analyst, a redelivered event) keeps that decision.
+    return transition_transactions(changes, only_from=AUTHORIZABLE)

@@ -20,7 +20,7 @@ def transaction_data(tx: Transaction) -> dict[str, Any]:
         "amount_minor": tx.amount_minor,
         "currency": tx.currency,
         "card": tx.card,
-        "customer": {"email": tx.customer_email, "ip": tx.customer_ip, "country": tx.customer_country},
+        "customer": tx.customer,
         "device_id": tx.device_id,
         "merchant_reference": tx.merchant_reference,
         "created_at": tx.created_at.isoformat(),

@@ -110,6 +110,11 @@ class Transaction(models.Model):
             "fingerprint": self.card_fingerprint,
         }
 
+    @property
+    def customer(self) -> dict[str, str | None]:
+        """The customer as the API and events show it."""
+        return {"email": self.customer_email, "ip": self.customer_ip, "country": self.customer_country}
+
 
 class TransactionEvent(models.Model):
     """One row per status change: the payment's full history, who did it and why."""

@@ -1,5 +1,7 @@
 """Services that change payments. Each writes its history and outbox rows in the same DB transaction."""
 
+import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -10,8 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from eventbus.models import OutboxEvent
-from eventbus.outbox import outbox_event, relay_after_commit
+from eventbus.outbox import enqueue_events, outbox_event, relay_after_commit
 
 from . import cache, events, metrics
 from .cards import check_cvv, check_not_expired, detect_brand, normalise_pan, summarise_card
@@ -23,6 +24,8 @@ from .state import check_transition
 
 if TYPE_CHECKING:
     from .idempotency import IdempotentCreate
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +140,14 @@ def transition_transaction(
     return transition_transactions([change])[0]
 
 
-def transition_transactions(changes: list[Transition]) -> list[Transaction]:
+def transition_transactions(
+    changes: list[Transition], *, only_from: Collection[str] | None = None
+) -> list[Transaction]:
     """Several payments' status changes in one database transaction and a fixed number of statements:
     the rows are locked (in id order, so concurrent batches cannot deadlock), every change is checked
     against the state machine (one illegal change rolls all back), then the payments are updated and
-    their history rows and events written in bulk."""
+    their history rows and events written in bulk. With `only_from`, a payment found (under the lock) in
+    another status was moved on meanwhile: its change is skipped, not an error. Returns the changed ones."""
     with transaction.atomic():
         ids = [str(change.transaction_id) for change in changes]
         locked = {str(tx.id): tx for tx in Transaction.objects.select_for_update().filter(pk__in=ids).order_by("id")}
@@ -151,6 +157,9 @@ def transition_transactions(changes: list[Transition]) -> list[Transaction]:
             tx = locked.get(str(change.transaction_id))
             if tx is None:
                 raise Transaction.DoesNotExist(f"no payment {change.transaction_id}")
+            if only_from is not None and tx.status not in only_from:
+                logger.info("payment %s is already %s; %s not applied", tx.id, tx.status, change.to)
+                continue
             from_status = tx.status
             check_transition(from_status, change.to)
             tx.status, tx.version, tx.updated_at = change.to, tx.version + 1, now
@@ -191,8 +200,7 @@ def transition_transactions(changes: list[Transition]) -> list[Transaction]:
                 status=status, decline_reason=decline_reason, version=F("version") + 1, updated_at=now
             )
         TransactionEvent.objects.bulk_create(history)
-        OutboxEvent.objects.bulk_create(outbox)
-        relay_after_commit()
+        enqueue_events(outbox)
         transaction.on_commit(lambda: _after_transitions(changed))
     return changed
 

@@ -6,7 +6,7 @@ the helpers below return at once.
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import nullcontext
 from typing import Any
 
@@ -90,33 +90,14 @@ def event_span(name: str, envelope: Mapping[str, Any], *, kind: SpanKind = SpanK
     return _tracer.start_as_current_span(name, context=_parent_context(envelope), kind=kind, attributes=attributes)
 
 
-def record_publish(published: list[tuple[str, Mapping[str, Any]]], *, start_ns: int, end_ns: int) -> None:
-    """One producer span per published (topic, event), each in its payment's trace (the relay publishes in
-    batches)."""
-    if not tracing_enabled():
-        return
-    for topic, envelope in published:
-        span = _tracer.start_span(
-            f"publish {envelope.get('type', '')}",
-            context=_event_context(envelope),
-            kind=SpanKind.PRODUCER,
-            start_time=start_ns,
-            attributes={
-                "messaging.system": "kafka",
-                "messaging.destination.name": topic,
-                "payproc.event.id": envelope.get("event_id", ""),
-            },
-        )
-        span.end(end_time=end_ns)
-
-
-def record_batch(
-    name: str, envelopes: list[Mapping[str, Any]], *, start_ns: int, end_ns: int, kind: SpanKind = SpanKind.INTERNAL
+def record_spans(
+    spans: Iterable[tuple[str, Mapping[str, Any], Mapping[str, Any]]], *, kind: SpanKind, start_ns: int, end_ns: int
 ) -> None:
-    """One span per event of a batch that was processed as a whole, each in its event's trace."""
+    """One span per (name, event, attributes), each in its event's trace, for work done on a whole batch at
+    once (the relay publishes, the bridge hands off and batch handlers run per batch)."""
     if not tracing_enabled():
         return
-    for envelope in envelopes:
+    for name, envelope, attributes in spans:
         span = _tracer.start_span(
             name,
             context=_event_context(envelope),
@@ -125,9 +106,27 @@ def record_batch(
             attributes={
                 "payproc.event.type": envelope.get("type", ""),
                 "payproc.event.id": envelope.get("event_id", ""),
+                **attributes,
             },
         )
         span.end(end_time=end_ns)
+
+
+def record_publish(published: list[tuple[str, Mapping[str, Any]]], *, start_ns: int, end_ns: int) -> None:
+    """One producer span per published (topic, event)."""
+    record_spans(
+        (
+            (
+                f"publish {envelope.get('type', '')}",
+                envelope,
+                {"messaging.system": "kafka", "messaging.destination.name": topic},
+            )
+            for topic, envelope in published
+        ),
+        kind=SpanKind.PRODUCER,
+        start_ns=start_ns,
+        end_ns=end_ns,
+    )
 
 
 def log_context() -> tuple[str, str]:

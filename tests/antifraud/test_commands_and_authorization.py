@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from antifraud.models import ListEntry
-from transactions.authorization import authorize_transaction
+from transactions.authorization import authorize_transaction, authorize_transactions
 from transactions.services import transition_transaction
 
 
@@ -44,3 +44,23 @@ def test_reviewed_payment_can_be_authorized(make_payment):
 
     assert (result.status, result.decline_reason) == ("declined", "insufficient_funds")
     assert result.history.last().actor == "provider:sandbox"
+
+
+def test_payment_decided_while_the_provider_answers_keeps_that_decision(make_payment, monkeypatch):
+    from transactions.adapters.provider import SandboxProvider
+
+    tx, other = make_payment(), make_payment()
+
+    class AnalystDeclinesMeanwhile(SandboxProvider):
+        def authorize(self, request):
+            if request.transaction_id == str(tx.id):
+                transition_transaction(transaction_id=tx.id, to="declined", actor="user:analyst")
+            return super().authorize(request)
+
+    monkeypatch.setattr("transactions.authorization.get_provider", AnalystDeclinesMeanwhile)
+
+    changed = authorize_transactions(transaction_ids=[tx.id, other.id])
+
+    assert [payment.id for payment in changed] == [other.id]
+    assert [h.actor for h in tx.history.all()] == ["api", "user:analyst"]
+    assert other.history.last().to_status == "approved"

@@ -222,11 +222,7 @@ class TransactionOut(serializers.ModelSerializer):
             "card": tx.card,
             "merchant_reference": tx.merchant_reference,
             "description": tx.description,
-            "customer": {
-                "email": tx.customer_email,
-                "ip": str(tx.customer_ip) if tx.customer_ip is not None else None,
-                "country": tx.customer_country,
-            },
+            "customer": tx.customer,
             "device_id": tx.device_id,
             "metadata": tx.metadata,
             "fraud": self.get_fraud(tx),
