@@ -80,8 +80,13 @@ def test_two_of_every_pipeline_role_decide_each_payment_once_and_keep_order_per_
             assert response.status_code == 202
             ids.append(response.json()["id"])
             time.sleep(0.1)
+        # Every payment decided, and the events of its last change published, before the roles stop.
         decided = eventually(
-            lambda: not Transaction.objects.filter(pk__in=ids, status=Status.PENDING).exists(), timeout=150
+            lambda: (
+                not Transaction.objects.filter(pk__in=ids, status=Status.PENDING).exists()
+                and not OutboxEvent.objects.filter(published_at__isnull=True, key__in=ids).exists()
+            ),
+            timeout=150,
         )
         assert all(process.poll() is None for process in processes), "a role died"
     finally:
@@ -106,4 +111,3 @@ def test_two_of_every_pipeline_role_decide_each_payment_once_and_keep_order_per_
         kinds = [(e["type"].rsplit(".", 1)[-1], e["data"].get("version", 1)) for e in stream]
         assert kinds[0] == ("created", 1), key
         assert [version for _, version in kinds] == sorted(version for _, version in kinds), key
-    assert not OutboxEvent.objects.filter(published_at__isnull=True, key__in=ids).exists()
