@@ -53,19 +53,22 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "payproc.observability.http_metrics.HttpMetricsMiddleware",
     "payproc.http.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "payproc.http.console_middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "payproc.http.console_middleware.CsrfViewMiddleware",
+    "payproc.http.console_middleware.AuthenticationMiddleware",
+    "payproc.http.console_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "payproc.http.middleware.AccessLogMiddleware",
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
+
+# Paths of the browser console (the Django admin, the analytics page under it): only these get sessions,
+# CSRF, logins and messages (payproc/http/console_middleware.py); the API authenticates with its keys.
+CONSOLE_PATH_PREFIXES = env.tuple("CONSOLE_PATH_PREFIXES", default=("/admin/",))
 
 ROOT_URLCONF = "payproc.urls"
 WSGI_APPLICATION = "payproc.wsgi.application"
@@ -94,6 +97,13 @@ DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
 )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# The hot insert of POST /transaction is a prepared statement. Turn off behind a pooler in transaction
+# mode that cannot keep prepared statements (PgBouncer before 1.21, or without max_prepared_statements).
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+if DATABASE_PREPARED_STATEMENTS and "postgresql" in DATABASES["default"]["ENGINE"]:
+    # Django turns psycopg's preparing off (threshold None), which ignores even an explicit prepare=True.
+    # A threshold no query reaches prepares only the statements that ask for it.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**62
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis backs the cache and the rate limits when REDIS_URL is set; otherwise both stay in memory.
