@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 
+_UNREAD = object()
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -64,8 +65,22 @@ class VersionedMemo(Generic[K, V]):
         self._max_entries = max_entries
         self._entries: dict[K, tuple[str, float, V]] = {}
 
-    def get(self, key: K, load: Callable[[], V | None]) -> V | None:
-        version = current_version(self._name)
+    @property
+    def token_key(self) -> str:
+        """The shared cache's key of this memo's version token, for callers that read it themselves."""
+        return _key(self._name)
+
+    def peek(self, key: K) -> V | None:
+        """The copy in memory without checking the token: to learn which key to check it with."""
+        entry = self._entries.get(key)
+        if entry is None or (self._max_age is not None and time.monotonic() - entry[1] >= self._max_age):
+            return None
+        return entry[2]
+
+    def get(self, key: K, load: Callable[[], V | None], *, version: str | object | None = _UNREAD) -> V | None:
+        """The value for `key`, loaded on a miss. `version`: the token, when the caller has just read it."""
+        if version is _UNREAD or version is None:
+            version = current_version(self._name)  # also makes the token when there is none yet
         entry = self._entries.get(key)
         if (
             entry is not None

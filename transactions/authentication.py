@@ -8,7 +8,7 @@ from rest_framework.request import Request
 
 from payproc.http.client_ip import client_ip
 
-from .key_cache import active_key
+from .key_cache import authenticate_and_count
 from .models import ApiKey, Merchant
 from .throttling import hit
 
@@ -26,7 +26,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             return None
         scheme, _, secret = header.partition(" ")
         secret = secret.strip()
-        api_key = active_key(secret) if scheme.lower() == "bearer" and secret else None
+        api_key, wait = authenticate_and_count(secret) if scheme.lower() == "bearer" and secret else (None, None)
         if api_key is None:
             # Only failures count, and only failures are refused: a merchant's valid key keeps working
             # when someone behind the same address guesses keys.
@@ -37,6 +37,7 @@ class ApiKeyAuthentication(BaseAuthentication):
                 raise exceptions.Throttled(wait=wait, detail="Too many failed authentication attempts.")
             raise exceptions.AuthenticationFailed("The API key is unknown or revoked.")
         self._touch(api_key)
+        request._request.rate_limit_wait = wait  # for ApiKeyRateThrottle: counted in the same round trip
         return api_key.merchant, api_key
 
     def authenticate_header(self, request: Request) -> str:

@@ -5,8 +5,8 @@ in as one statement of data-modifying CTEs: atomic like a transaction, one round
 and a conflict on any unique key (a duplicate Idempotency-Key) writes none of them. The statement is
 prepared on each connection (server-side binding): PostgreSQL parses and plans it once instead of per
 payment (a quarter less PostgreSQL CPU per payment, measured), and the client no longer quotes some
-forty values into the SQL text (5.5 % of the request's instructions, callgrind). Other databases (SQLite in the embedded default) get the same rows one by one
-inside a transaction.
+forty values into the SQL text (5.5 % of the request's instructions, callgrind). Other databases
+(SQLite in the embedded default) get the same rows one by one inside a transaction.
 """
 
 from contextlib import nullcontext

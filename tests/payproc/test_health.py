@@ -59,6 +59,9 @@ def own_redis(settings, tmp_path):
 
 def test_ready_is_503_when_redis_is_down_and_payments_are_still_accepted(db, client, own_redis, api_key):
     assert client.get("/ready").status_code == 200
+    merchant_client = APIClient()
+    merchant_client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key}")
+    assert merchant_client.post("/transaction", data=payment(), format="json").status_code == 202  # key now held
 
     own_redis.kill()
     own_redis.wait()
@@ -70,8 +73,6 @@ def test_ready_is_503_when_redis_is_down_and_payments_are_still_accepted(db, cli
     assert body["checks"]["redis"]["status"] == "down"
     assert body["checks"]["database"]["status"] == "ok"
 
-    merchant_client = APIClient()
-    merchant_client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key}")
     created = merchant_client.post("/transaction", data=payment(), format="json")
     assert created.status_code == 202
     assert merchant_client.get(f"/transaction/{created.json()['id']}").json()["status"] == "pending"

@@ -21,6 +21,21 @@ def test_key_over_its_limit_gets_429_with_retry_after(api, tight_limits):
     assert 1 <= int(response["Retry-After"]) <= 60
 
 
+def test_the_limit_holds_after_redis_forgets_its_scripts(api, tight_limits):
+    from django_redis import get_redis_connection
+
+    assert api.get("/transactions").status_code == 200
+    get_redis_connection("default").script_flush()
+
+    assert [api.get("/transactions").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_the_limit_holds_when_the_limit_store_is_another_redis_than_the_cache(api, tight_limits, settings):
+    settings.RATE_LIMIT_STORAGE_URL = settings.REDIS_URL.rsplit("/", 1)[0] + "/13"
+
+    assert [api.get("/transactions").status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
 def test_limits_are_per_key(api, tight_limits, db):
     for _ in range(3):
         api.get("/transactions")
