@@ -127,7 +127,8 @@ def assess(facts: PaymentFacts, *, velocity: VelocityStore) -> Assessment:
 
 def assess_many(payments: list[PaymentFacts], *, velocity: VelocityStore) -> list[Assessment]:
     """Score payments in order: a later payment of the batch sees the earlier ones in its windows."""
-    sets = [rule_set(facts.merchant_id) for facts in payments]
+    by_merchant = {merchant_id: rule_set(merchant_id) for merchant_id in {facts.merchant_id for facts in payments}}
+    sets = [by_merchant[facts.merchant_id] for facts in payments]
     updates = [
         [update for rule in rules.rules if rule.windows for update in rule.windows(rule.parameters, facts)]
         for facts, rules in zip(payments, sets, strict=True)

@@ -123,7 +123,9 @@ def _record_decisions(scored: list[tuple[Transaction, Assessment]]) -> dict[str,
             changes.append(Transition(tx.id, Status.DECLINED, "antifraud", _summary(assessment), FRAUD_DECLINE_REASON))
         elif decision.outcome == Outcome.REVIEW:
             changes.append(Transition(tx.id, Status.REVIEW, "antifraud", _summary(assessment)))
-        transaction.on_commit(lambda tx=tx, decision=decision: (cache.forget_resource(tx.id), _count(decision, tx)))
+        transaction.on_commit(lambda tx=tx, decision=decision: _count(decision, tx))
+    # The cached resource of each payment shows no decision yet: drop them all in one round trip.
+    transaction.on_commit(lambda: cache.forget_resources(tx.id for tx, _, _ in decided))
     if changes:
         transition_transactions(changes)
     return {str(tx.id): decision for tx, _, decision in decided}

@@ -1,5 +1,6 @@
 """The transaction resource cache (Redis in production); every status change drops the entry."""
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -21,3 +22,10 @@ def store_resource(transaction_id: UUID | str, resource: dict[str, Any]) -> None
 
 def forget_resource(transaction_id: UUID | str) -> None:
     cache.delete(_key(transaction_id))
+
+
+def forget_resources(transaction_ids: Iterable[UUID | str]) -> None:
+    """`forget_resource` for a batch of payments, in one round trip."""
+    keys = [_key(transaction_id) for transaction_id in transaction_ids]
+    if keys:
+        cache.delete_many(keys)

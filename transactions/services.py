@@ -206,6 +206,6 @@ def transition_transactions(
 
 
 def _after_transitions(changed: list[Transaction]) -> None:
+    cache.forget_resources(tx.id for tx in changed)
     for tx in changed:
-        cache.forget_resource(tx.id)
         metrics.count_status(status=tx.status, currency=tx.currency, amount_minor=tx.amount_minor)
