@@ -9,3 +9,8 @@ DECISION_LATENCY = Histogram(
     "Time from a payment's creation to its fraud decision.",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
 )
+REDRIVEN = Counter(
+    "payproc_payments_redriven",
+    "Payments the recovery sweep found left pending and drove on, by the step they still needed.",
+    ["step"],
+)

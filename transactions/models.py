@@ -84,6 +84,8 @@ class Transaction(models.Model):
             models.Index(fields=["merchant", "status", "-created_at"], name="tx_merchant_status_created"),
             # The analysts' review queue: payments in review, oldest first, across merchants.
             models.Index(fields=["created_at", "id"], condition=Q(status="review"), name="tx_review_queue"),
+            # The recovery sweep and the oldest-pending gauge: a few rows, however large the table.
+            models.Index(fields=["created_at"], condition=Q(status="pending"), name="tx_pending_age"),
         ]
         constraints: ClassVar = [
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="tx_amount_positive"),

@@ -1,11 +1,13 @@
-"""Reads of payments, always scoped to one merchant."""
+"""Reads of payments: merchants' reads are scoped to one merchant; the operators' reads say so."""
 
+from datetime import datetime
 from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from .models import Merchant, Transaction
+from .models import Merchant, Status, Transaction
 
 
 def transaction_list(*, merchant: Merchant) -> QuerySet[Transaction]:
@@ -18,3 +20,24 @@ def transaction_get(*, merchant: Merchant, transaction_id: UUID) -> Transaction:
         return Transaction.objects.select_related("fraud_decision").get(pk=transaction_id, merchant=merchant)
     except Transaction.DoesNotExist:
         raise Http404 from None
+
+
+def stale_pending_payments(*, created_before: datetime, limit: int) -> list[tuple[UUID, str | None]]:
+    """Payments still pending that were created before `created_before`, oldest first, with their fraud
+    outcome (None while undecided). Across merchants: for the recovery sweep, not for merchants."""
+    return list(
+        Transaction.objects.filter(status=Status.PENDING, created_at__lt=created_before)
+        .order_by("created_at")
+        .values_list("id", "fraud_decision__outcome")[:limit]
+    )
+
+
+def oldest_pending_age_seconds() -> float:
+    """Seconds since the oldest payment still pending was created (0 when none is)."""
+    oldest = (
+        Transaction.objects.filter(status=Status.PENDING)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return max(0.0, (timezone.now() - oldest).total_seconds()) if oldest else 0.0

@@ -22,6 +22,17 @@ class OutboxCollector(Collector):
         )
 
 
+class PendingPaymentsCollector(Collector):
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from transactions.selectors import oldest_pending_age_seconds
+
+        yield GaugeMetricFamily(
+            "payproc_oldest_pending_payment_age_seconds",
+            "Age of the oldest payment still pending a decision (0 when none is).",
+            value=oldest_pending_age_seconds(),
+        )
+
+
 class OpenIncidentsCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from django.db.models import Count
@@ -43,3 +54,4 @@ class OpenIncidentsCollector(Collector):
 DATABASE_REGISTRY = CollectorRegistry(auto_describe=False)
 DATABASE_REGISTRY.register(OutboxCollector())
 DATABASE_REGISTRY.register(OpenIncidentsCollector())
+DATABASE_REGISTRY.register(PendingPaymentsCollector())

@@ -239,7 +239,7 @@ OUTBOX_POLL_INTERVAL_SECONDS = env.float("OUTBOX_POLL_INTERVAL_SECONDS", default
 OUTBOX_INLINE_RELAY = env.bool("OUTBOX_INLINE_RELAY", default=not KAFKA_BOOTSTRAP_SERVERS)
 EVENT_HANDLER_MAX_RETRIES = env.int("EVENT_HANDLER_MAX_RETRIES", default=6)
 EVENT_HANDLER_BACKOFF_SECONDS = env.int("EVENT_HANDLER_BACKOFF_SECONDS", default=2)
-EVENT_HANDLER_BACKOFF_MAX_SECONDS = env.int("EVENT_HANDLER_BACKOFF_MAX_SECONDS", default=600)
+EVENT_HANDLER_BACKOFF_MAX_SECONDS = env.int("EVENT_HANDLER_BACKOFF_MAX_SECONDS", default=90)
 
 # --- Anti-fraud -----------------------------------------------------------------------------
 # Global thresholds until a RiskThresholds row overrides them (admin).
@@ -278,8 +278,28 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A message a worker took and never acknowledged (the worker was killed) goes back to the queue after
+# this long; Redis's default is an hour. Retries wait in the worker as unacknowledged messages, so this
+# must stay above the longest retry delay, or a waiting retry would be delivered a second time.
+CELERY_VISIBILITY_TIMEOUT_SECONDS = env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=120)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS}
+if EVENT_HANDLER_BACKOFF_MAX_SECONDS >= CELERY_VISIBILITY_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured(
+        f"EVENT_HANDLER_BACKOFF_MAX_SECONDS ({EVENT_HANDLER_BACKOFF_MAX_SECONDS}) must be below "
+        f"CELERY_VISIBILITY_TIMEOUT_SECONDS ({CELERY_VISIBILITY_TIMEOUT_SECONDS}): a retry waiting longer than "
+        "the visibility timeout is delivered again."
+    )
+# Recovery: payments still pending this long after creation are driven on by a beat sweep
+# (antifraud/recovery.py), at most PENDING_REDRIVE_BATCH per sweep.
+PENDING_REDRIVE_AFTER_SECONDS = env.int("PENDING_REDRIVE_AFTER_SECONDS", default=30)
+PENDING_REDRIVE_BATCH = env.int("PENDING_REDRIVE_BATCH", default=500)
+PENDING_SWEEP_INTERVAL_SECONDS = env.float("PENDING_SWEEP_INTERVAL_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox-safety-net": {"task": "eventbus.tasks.relay_outbox", "schedule": 30.0},
+    "redrive-pending-payments": {
+        "task": "antifraud.tasks.redrive_pending_payments",
+        "schedule": PENDING_SWEEP_INTERVAL_SECONDS,
+    },
     "purge-idempotency-keys": {"task": "transactions.tasks.purge_idempotency_keys", "schedule": 3600.0},
     "escalate-incidents": {"task": "alerts.tasks.escalate_incidents", "schedule": 30.0},
     "resolve-quiet-incidents": {"task": "alerts.tasks.resolve_quiet_incidents", "schedule": 60.0},

@@ -102,6 +102,7 @@ def test_alert_rules_use_exported_metrics_and_cover_the_operator_cases():
         "PayprocHighErrorRate",
         "PayprocHighLatencyP95",
         "PayprocOutboxBacklog",
+        "PayprocPaymentsStuckPending",
         "PayprocConsumerLag",
         "PayprocProviderCircuitOpen",
         "PayprocFraudRateSpike",

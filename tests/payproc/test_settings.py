@@ -39,3 +39,23 @@ def test_production_with_secrets_boots():
 
     assert result.returncode == 0, result.stderr
     assert "booted" in result.stdout
+
+
+def test_a_retry_delay_longer_than_the_broker_visibility_timeout_refuses_to_boot():
+    result = _boot(
+        DJANGO_SECRET_KEY="s",
+        CARD_FINGERPRINT_KEY="k",
+        CELERY_VISIBILITY_TIMEOUT_SECONDS="60",
+        EVENT_HANDLER_BACKOFF_MAX_SECONDS="90",
+    )
+
+    assert result.returncode != 0
+    assert "must be below CELERY_VISIBILITY_TIMEOUT_SECONDS" in result.stderr
+
+
+def test_the_celery_transport_gives_a_killed_workers_messages_back_in_minutes():
+    from django.conf import settings
+
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] == 120
+    assert settings.EVENT_HANDLER_BACKOFF_MAX_SECONDS < 120
+    assert settings.CELERY_BEAT_SCHEDULE["redrive-pending-payments"]["task"] == "antifraud.tasks.redrive_pending_payments"
