@@ -12,3 +12,9 @@ CONSUMER_LAG = Gauge(
 )
 HANDLER_RUNS = Counter("payproc_event_handler_runs", "Event handler runs.", ["handler", "outcome"])
 TASKS = Counter("payproc_celery_tasks", "Celery task outcomes.", ["task", "outcome"])
+CELERY_QUEUE_DEPTH = Gauge(
+    "payproc_celery_queue_depth",
+    "Task messages waiting in the broker for a Celery worker, per queue (read by the event bridge).",
+    ["queue"],
+    multiprocess_mode="livemax",
+)

@@ -133,10 +133,12 @@ class KafkaBridge:
         *,
         hand_off: Callable[[list[tuple[dict[str, Any], str]]], object],
         on_poison: Callable[[bytes, str, str], None],
+        report: Callable[[], object] | None = None,
     ) -> None:
         self._consumer = consumer
         self._hand_off = hand_off
         self._on_poison = on_poison
+        self._report = report  # called with the lag report: more gauges of the consumer's view
         self._lag_reported_at = float("-inf")
 
     def poll_once(self, *, timeout_ms: int = 1000, commit: bool = True) -> int:
@@ -170,8 +172,8 @@ class KafkaBridge:
     def _poll_batch(self, timeout_ms: int) -> dict[TopicPartition, list]:
         batch = self._consumer.poll(timeout_ms=timeout_ms)
         limit = self._consumer.config["max_poll_records"]
-        deadline = time.monotonic() + settings.KAFKA_BRIDGE_LINGER_MS / 1000
         count = sum(len(messages) for messages in batch.values())
+        deadline = time.monotonic() + settings.KAFKA_BRIDGE_LINGER_MS / 1000
         while batch and count < limit and (left_ms := int((deadline - time.monotonic()) * 1000)) > 0:
             more = self._consumer.poll(timeout_ms=left_ms, max_records=limit - count)
             for partition, messages in more.items():
@@ -180,7 +182,8 @@ class KafkaBridge:
         return batch
 
     def report_lag(self, *, every_seconds: float = 5.0) -> None:
-        """Set the lag gauge (partition end minus position, summed per topic), at most every few seconds."""
+        """Set the lag gauge (partition end minus position, summed per topic) and call `report`, at most
+        every few seconds."""
         now = time.monotonic()
         if now - self._lag_reported_at < every_seconds:
             return
@@ -193,6 +196,8 @@ class KafkaBridge:
         group = self._consumer.config.get("group_id") or ""
         for topic, behind in lag.items():
             CONSUMER_LAG.labels(group=group, topic=topic).set(behind)
+        if self._report is not None:
+            self._report()
 
     def _rewind(self, batch: dict[TopicPartition, list]) -> None:
         for partition, messages in batch.items():

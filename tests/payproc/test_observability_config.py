@@ -103,6 +103,7 @@ def test_alert_rules_use_exported_metrics_and_cover_the_operator_cases():
         "PayprocHighLatencyP95",
         "PayprocOutboxBacklog",
         "PayprocPaymentsStuckPending",
+        "PayprocCeleryBacklog",
         "PayprocConsumerLag",
         "PayprocProviderCircuitOpen",
         "PayprocFraudRateSpike",

@@ -58,4 +58,6 @@ def test_the_celery_transport_gives_a_killed_workers_messages_back_in_minutes():
 
     assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] == 120
     assert settings.EVENT_HANDLER_BACKOFF_MAX_SECONDS < 120
-    assert settings.CELERY_BEAT_SCHEDULE["redrive-pending-payments"]["task"] == "antifraud.tasks.redrive_pending_payments"
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["redrive-pending-payments"]["task"] == "antifraud.tasks.redrive_pending_payments"
+    )
