@@ -3,7 +3,6 @@
 import uuid
 
 import pytest
-
 from prometheus_client import REGISTRY
 
 from eventbus.backlog import QueueDepth
