@@ -12,6 +12,8 @@ from typing import Any
 
 from kafka import KafkaConsumer
 
+from eventbus.adapters.kafka import report_consumer_lag
+
 from .analytics import AnalyticsStore, rows_from_events
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ class AnalyticsSink:
         self._buffer: list[dict[str, Any]] = []
         self._first_buffered_at: float | None = None
         self.flushed_batches = 0
+        self._lag_reported_at = float("-inf")
 
     def poll_once(self, *, timeout_ms: int = 1000) -> None:
         for messages in self._consumer.poll(timeout_ms=timeout_ms).values():
@@ -47,6 +50,9 @@ class AnalyticsSink:
                     self._first_buffered_at = self._clock()
         if self._due():
             self.flush()
+        if self._clock() - self._lag_reported_at >= 5.0:  # the sink's group in the consumer-lag gauge
+            self._lag_reported_at = self._clock()
+            report_consumer_lag(self._consumer)
 
     def _due(self) -> bool:
         if not self._buffer:
@@ -65,6 +71,8 @@ class AnalyticsSink:
             self._rewind()
             raise
         self._consumer.commit()
+        self._lag_reported_at = self._clock()
+        report_consumer_lag(self._consumer)
         logger.info("analytics sink wrote %d payment and %d decision rows", len(payments), len(decisions))
         self._buffer, self._first_buffered_at = [], None
         self.flushed_batches += 1

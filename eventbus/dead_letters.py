@@ -17,6 +17,7 @@ from django.db import transaction
 
 from .adapters.kafka import make_consumer
 from .adapters.ports import OutboundEvent
+from .metrics import DEAD_LETTERS
 from .outbox import enqueue_event
 from .publishers import get_publisher
 from .schemas import InvalidEvent, validate_envelope
@@ -35,6 +36,7 @@ def dead_letter(*, envelope: dict[str, Any], topic: str, handler_name: str, erro
     _enqueue_dead_letter(
         key=str(envelope.get("key") or envelope.get("event_id")),
         topic=topic,
+        reason="handler_gave_up",
         data={
             "event": envelope,
             "topic": topic,
@@ -51,14 +53,16 @@ def dead_letter_poison(raw: bytes, topic: str, error: str) -> None:
     _enqueue_dead_letter(
         key=f"poison:{topic}",
         topic=topic,
+        reason="unreadable",
         data={"event": {"raw": text[:100_000]}, "topic": topic, "handler": "", "error": error[:2000], "attempts": 1},
     )
     logger.error("poison message on %s sent to %s: %s", topic, dead_letter_topic(topic), error)
 
 
-def _enqueue_dead_letter(*, key: str, topic: str, data: dict[str, Any]) -> None:
+def _enqueue_dead_letter(*, key: str, topic: str, reason: str, data: dict[str, Any]) -> None:
     with transaction.atomic():
         enqueue_event(event_type=DEAD_LETTER, key=key, data=data, topic=dead_letter_topic(topic))
+        transaction.on_commit(lambda: DEAD_LETTERS.labels(topic=topic, reason=reason).inc())
 
 
 @dataclass(frozen=True, slots=True)

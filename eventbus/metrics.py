@@ -18,3 +18,8 @@ CELERY_QUEUE_DEPTH = Gauge(
     ["queue"],
     multiprocess_mode="livemax",
 )
+DEAD_LETTERS = Counter(
+    "payproc_dead_letters",
+    "Events sent to a dead-letter topic: a handler gave up on them, or nobody could read them.",
+    ["topic", "reason"],
+)

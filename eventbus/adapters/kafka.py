@@ -119,6 +119,18 @@ def make_consumer(*, topics: Sequence[str], group_id: str, **overrides: Any) -> 
     return consumer
 
 
+def report_consumer_lag(consumer: KafkaConsumer) -> None:
+    """Set the lag gauge of a consumer's group: partition end minus position, summed per topic."""
+    lag: dict[str, int] = {}
+    for partition in consumer.assignment():
+        end = consumer.highwater(partition)
+        if end is not None:
+            lag[partition.topic] = lag.get(partition.topic, 0) + max(0, end - consumer.position(partition))
+    group = consumer.config.get("group_id") or ""
+    for topic, behind in lag.items():
+        CONSUMER_LAG.labels(group=group, topic=topic).set(behind)
+
+
 class KafkaBridge:
     """Polls Kafka and hands each poll's events on at once; offsets are committed only after the hand-off.
 
@@ -182,20 +194,12 @@ class KafkaBridge:
         return batch
 
     def report_lag(self, *, every_seconds: float = 5.0) -> None:
-        """Set the lag gauge (partition end minus position, summed per topic) and call `report`, at most
-        every few seconds."""
+        """Set the lag gauge and call `report`, at most every few seconds."""
         now = time.monotonic()
         if now - self._lag_reported_at < every_seconds:
             return
         self._lag_reported_at = now
-        lag: dict[str, int] = {}
-        for partition in self._consumer.assignment():
-            end = self._consumer.highwater(partition)
-            if end is not None:
-                lag[partition.topic] = lag.get(partition.topic, 0) + max(0, end - self._consumer.position(partition))
-        group = self._consumer.config.get("group_id") or ""
-        for topic, behind in lag.items():
-            CONSUMER_LAG.labels(group=group, topic=topic).set(behind)
+        report_consumer_lag(self._consumer)
         if self._report is not None:
             self._report()
 

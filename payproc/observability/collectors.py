@@ -33,6 +33,17 @@ class PendingPaymentsCollector(Collector):
         )
 
 
+class BeatHeartbeatCollector(Collector):
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from .heartbeat import age_seconds
+
+        yield GaugeMetricFamily(
+            "payproc_beat_heartbeat_age_seconds",
+            "Seconds since Celery beat's heartbeat task last ran (+Inf when never seen).",
+            value=age_seconds(),
+        )
+
+
 class OpenIncidentsCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from django.db.models import Count
@@ -55,3 +66,4 @@ DATABASE_REGISTRY = CollectorRegistry(auto_describe=False)
 DATABASE_REGISTRY.register(OutboxCollector())
 DATABASE_REGISTRY.register(OpenIncidentsCollector())
 DATABASE_REGISTRY.register(PendingPaymentsCollector())
+DATABASE_REGISTRY.register(BeatHeartbeatCollector())

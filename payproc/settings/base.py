@@ -296,6 +296,7 @@ PENDING_REDRIVE_BATCH = env.int("PENDING_REDRIVE_BATCH", default=500)
 PENDING_SWEEP_INTERVAL_SECONDS = env.float("PENDING_SWEEP_INTERVAL_SECONDS", default=10.0)
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox-safety-net": {"task": "eventbus.tasks.relay_outbox", "schedule": 30.0},
+    "beat-heartbeat": {"task": "payproc.observability.tasks.beat_heartbeat", "schedule": 30.0},
     "redrive-pending-payments": {
         "task": "antifraud.tasks.redrive_pending_payments",
         "schedule": PENDING_SWEEP_INTERVAL_SECONDS,

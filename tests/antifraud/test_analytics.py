@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from prometheus_client import REGISTRY
 
 from antifraud.adapters.chdb_analytics import embedded_store
 from antifraud.adapters.clickhouse import ClickHouseAnalytics
@@ -212,6 +213,8 @@ def test_sink_batches_events_from_kafka_and_rereads_a_batch_it_could_not_write(
     summary = clickhouse.summary(_query(merchant))
     assert summary.by_status == {"approved": 1, "declined": 2, "review": 1}
     assert summary.decisions == {"approve": 2, "decline": 1, "review": 1}
+    # The sink's own group shows in the consumer-lag gauge: caught up after its flush.
+    assert REGISTRY.get_sample_value("payproc_kafka_consumer_lag", {"group": group, "topic": kafka["topic"]}) == 0
 
 
 def test_clickhouse_migrate_command_is_idempotent(clickhouse, capsys):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient
+from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
 from eventbus.adapters.kafka import KafkaBridge
@@ -170,10 +171,15 @@ def test_failing_handler_dead_letters_the_event_and_replay_puts_it_back(
     producer.send(kafka["topic"], key=b"junk", value=b"{not an envelope").get(timeout=10)
     producer.close(timeout=5)
 
+    def dead_letters(reason: str) -> float:
+        labels = {"topic": kafka["topic"], "reason": reason}
+        return REGISTRY.get_sample_value("payproc_dead_letters_total", labels) or 0.0
+
     bridge = build_bridge(group_id=kafka["group"], topics=[kafka["topic"]])
     try:
         # Both dead letters (the poison message and the refused event) go through the outbox.
         pump(bridge, lambda: OutboxEvent.objects.filter(topic=f"{kafka['topic']}.dlq").count() == 2)
+        assert (dead_letters("handler_gave_up"), dead_letters("unreadable")) == (1, 1)
         relay_pending()
         letters = envelopes(read_topic(f"{kafka['topic']}.dlq", expected=2))
         assert len(letters) == 2
