@@ -1,10 +1,13 @@
 """Admin for merchants, keys and payments. Payments are read-only here: changes go through services."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .api_keys import revoke_api_key
+from .api_keys import IssuedKey, issue_api_key, revoke_api_key, rotate_api_key
 from .models import ApiKey, Merchant, Transaction, TransactionEvent
 
 
@@ -12,11 +15,18 @@ class ApiKeyInline(admin.TabularInline):
     model = ApiKey
     extra = 0
     can_delete = False
-    fields = ("prefix", "name", "created_at", "last_used_at", "revoked_at")
+    fields = ("prefix", "name", "created_at", "last_used_at", "expires_at", "revoked_at")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Merchant | None = None) -> bool:
-        return False  # keys are issued with `manage.py create_merchant` / `issue_api_key`, shown once
+        return False  # issued by the merchant's "Issue a new API key" action or `manage.py create_api_key`
+
+
+def _show_once(request: HttpRequest, issued: IssuedKey) -> None:
+    messages.warning(
+        request,
+        f"New API key for {issued.api_key.merchant}: {issued.secret} — copy it now, it is not shown again.",
+    )
 
 
 @admin.register(Merchant)
@@ -24,15 +34,21 @@ class MerchantAdmin(admin.ModelAdmin):
     list_display = ("name", "id", "is_active", "created_at")
     search_fields = ("name", "id")
     inlines = (ApiKeyInline,)
+    actions = ("issue_key",)
+
+    @admin.action(description="Issue a new API key (shown once)", permissions=["change"])
+    def issue_key(self, request: HttpRequest, queryset: QuerySet[Merchant]) -> None:
+        for merchant in queryset:
+            _show_once(request, issue_api_key(merchant=merchant, name="issued in the admin"))
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ("prefix", "merchant", "name", "created_at", "last_used_at", "revoked_at")
-    list_filter = ("revoked_at",)
-    readonly_fields = ("merchant", "prefix", "created_at", "last_used_at", "revoked_at")
-    fields = ("merchant", "name", "prefix", "created_at", "last_used_at", "revoked_at")
-    actions = ("revoke",)
+    list_display = ("prefix", "merchant", "name", "created_at", "last_used_at", "expires_at", "revoked_at")
+    list_filter = ("revoked_at", "expires_at")
+    readonly_fields = ("merchant", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at")
+    fields = ("merchant", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at")
+    actions = ("revoke", "rotate")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -42,6 +58,12 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for api_key in queryset:
             revoke_api_key(api_key=api_key)
         self.message_user(request, f"Revoked {queryset.count()} key(s).", messages.SUCCESS)
+
+    @admin.action(description="Rotate selected keys (new key now, old one expires after the overlap)")
+    def rotate(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        overlap = timedelta(hours=settings.API_KEY_ROTATION_OVERLAP_HOURS)
+        for api_key in queryset.filter(revoked_at__isnull=True):
+            _show_once(request, rotate_api_key(api_key=api_key, overlap=overlap))
 
 
 class TransactionEventInline(admin.TabularInline):

@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -49,10 +50,39 @@ def revoke_api_key(*, api_key: ApiKey) -> ApiKey:
     return api_key
 
 
+def rotate_api_key(*, api_key: ApiKey, overlap: timedelta) -> IssuedKey:
+    """A new key for the same merchant and name; the old one keeps working for `overlap`, then expires.
+
+    The overlap lets the merchant deploy the new key before the old one stops. An old key already due to
+    expire sooner keeps its earlier time.
+    """
+    mode = "live" if api_key.prefix.startswith("sk_live_") else "test"
+    with transaction.atomic():
+        old = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+        if old.revoked_at is not None:
+            raise ValueError(f"key {old.prefix}… is revoked; issue a new key instead of rotating it")
+        ends = timezone.now() + overlap
+        if old.expires_at is None or old.expires_at > ends:
+            old.expires_at = ends
+            old.save(update_fields=["expires_at"])
+        issued = issue_api_key(merchant=old.merchant, name=old.name, mode=mode)
+    return issued
+
+
+def is_usable(api_key: ApiKey) -> bool:
+    """Not revoked, not expired, of an active merchant: checked on every request, cached copies too."""
+    return (
+        api_key.revoked_at is None
+        and (api_key.expires_at is None or api_key.expires_at > timezone.now())
+        and api_key.merchant.is_active
+    )
+
+
 def find_active_key_by_hash(key_hash: str) -> ApiKey | None:
     """The live, unrevoked key with this hash, with its merchant, or None (`key_cache` serves requests)."""
-    return (
+    api_key = (
         ApiKey.objects.select_related("merchant")
         .filter(key_hash=key_hash, revoked_at__isnull=True, merchant__is_active=True)
         .first()
     )
+    return api_key if api_key is not None and is_usable(api_key) else None

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from payproc.cache_versions import VersionedMemo
 
-from .api_keys import find_active_key_by_hash, hash_key
+from .api_keys import find_active_key_by_hash, hash_key, is_usable
 from .models import ApiKey
 from .throttling import hit, hit_and_read
 
@@ -30,11 +30,13 @@ def authenticate_and_count(secret: str) -> tuple[ApiKey | None, float | None]:
     if held is not None:
         wait, version = hit_and_read(rate=rate, bucket="api_key", identity=str(held.pk), cache_key=_keys.token_key)
         api_key = _keys.get(key_hash, lambda: find_active_key_by_hash(key_hash), version=version)
-        if api_key is None or api_key.pk == held.pk:
+        if api_key is None or not is_usable(api_key):  # an expiry passes without any change to bump
+            return None, None
+        if api_key.pk == held.pk:
             return api_key, wait
     else:
         api_key = _keys.get(key_hash, lambda: find_active_key_by_hash(key_hash))
-    if api_key is None:
+    if api_key is None or not is_usable(api_key):
         return None, None
     return api_key, hit(rate=rate, bucket="api_key", identity=str(api_key.pk))
 

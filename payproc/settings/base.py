@@ -190,6 +190,8 @@ IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 
 IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS = env.int("IDEMPOTENCY_IN_FLIGHT_TIMEOUT_SECONDS", default=60)
 TRANSACTION_CACHE_SECONDS = env.int("TRANSACTION_CACHE_SECONDS", default=300)
 API_KEY_MODE = env.str("API_KEY_MODE", default="test")  # test | live: prefix of new keys
+# A rotated key keeps working this long beside its replacement, so the merchant can switch over.
+API_KEY_ROTATION_OVERLAP_HOURS = env.float("API_KEY_ROTATION_OVERLAP_HOURS", default=24.0)
 PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="sandbox")  # sandbox | http
 PROVIDER_HTTP_URL = env.str("PROVIDER_HTTP_URL", default="")
 PROVIDER_HTTP_API_KEY = env.str("PROVIDER_HTTP_API_KEY", default="")
