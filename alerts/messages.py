@@ -6,6 +6,24 @@ from .adapters.ports import Button
 from .models import Incident, IncidentState
 
 SEVERITY_MARK = {"critical": "🔴 CRITICAL", "warning": "🟠 WARNING", "info": "🔵 INFO"}
+# Telegram refuses longer texts (4,096 characters, counted in UTF-16 code units).
+MAX_MESSAGE_LENGTH = 4096
+_CUT = "… (cut: the whole text is on the incident page)"
+
+
+def _length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fit(text: str, room: int) -> str:
+    """`text` cut to `room` UTF-16 units, ending with a note that it was cut."""
+    if _length(text) <= room:
+        return text
+    keep = max(0, room - _length(_CUT))
+    cut = text[:keep]
+    while _length(cut) > keep:
+        cut = cut[:-1]
+    return cut + _CUT
 
 
 def admin_url(path: str) -> str:
@@ -33,7 +51,10 @@ def incident_text(incident: Incident, *, heading: str = "") -> str:
     elif incident.state == IncidentState.RESOLVED:
         lines.append(f"☑️ Resolved by {incident.resolved_by} at {incident.resolved_at:%H:%M:%S} UTC")
     lines.append("Incident: " + admin_url(f"alerts/incident/{incident.pk}/change/"))
-    return "\n".join(lines)
+    # Too long for Telegram: the middle is cut; the heading line and the link to the incident always stay.
+    first, middle, last = lines[0], "\n".join(lines[1:-1]), lines[-1]
+    room = MAX_MESSAGE_LENGTH - _length(first) - _length(last) - 2
+    return "\n".join([first, _fit(middle, room), last])
 
 
 def incident_buttons(incident: Incident) -> list[Button]:

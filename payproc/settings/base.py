@@ -321,6 +321,12 @@ TELEGRAM_WEBHOOK_SECRET = env.str("TELEGRAM_WEBHOOK_SECRET", default="")
 TELEGRAM_TIMEOUT_SECONDS = env.float("TELEGRAM_TIMEOUT_SECONDS", default=10.0)
 # Chats notified by rules that have no escalation policy.
 ALERTS_DEFAULT_CHAT_IDS = env.list("ALERTS_DEFAULT_CHAT_IDS", default=[])
+if TELEGRAM_BOT_TOKEN and not ALERTS_DEFAULT_CHAT_IDS:
+    # Otherwise every rule without a policy, and every level without chats, would send to nobody.
+    raise ImproperlyConfigured(
+        "TELEGRAM_BOT_TOKEN is set but ALERTS_DEFAULT_CHAT_IDS is empty: alerts would go to no chat. "
+        "Set ALERTS_DEFAULT_CHAT_IDS to the on-call chat ids (comma-separated), or unset the token."
+    )
 ALERTMANAGER_WEBHOOK_TOKEN = env.str("ALERTMANAGER_WEBHOOK_TOKEN", default="")
 ALERTS_SEND_BACKOFF_SECONDS = env.int("ALERTS_SEND_BACKOFF_SECONDS", default=5)
 ALERTS_SEND_BACKOFF_MAX_SECONDS = env.int("ALERTS_SEND_BACKOFF_MAX_SECONDS", default=600)

@@ -48,6 +48,8 @@ class BotApiStandIn:
             return 400, {"ok": False, "error_code": 400, "description": "Bad Request: chat not found"}
         if failure:
             return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
+        if method in ("sendMessage", "editMessageText") and len(str(params.get("text", ""))) > MAX_TEXT_LENGTH:
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message is too long"}
         call.params["_ok"] = True
         if method == "getMe":
             return 200, {"ok": True, "result": {"id": 1, "is_bot": True, "first_name": "payproc", "username": "pp_bot"}}
@@ -72,6 +74,9 @@ class BotApiStandIn:
             "chat": {"id": int(chat_id) if chat_id.lstrip("-").isdigit() else 0, "type": "group", "title": "on-call"},
             "text": params.get("text", ""),
         }
+
+
+MAX_TEXT_LENGTH = 4096  # the Bot API refuses longer texts
 
 
 def serve(standin: BotApiStandIn) -> ThreadingHTTPServer:

@@ -234,3 +234,26 @@ def test_a_log_line_carrying_the_bot_token_is_masked(bot_api):
     )
     SecretRedactionFilter().filter(record)
     assert BOT_TOKEN not in record.getMessage() and "[bot token]" in record.getMessage()
+
+
+def test_a_message_longer_than_the_limit_is_cut_and_keeps_the_incident_link(incident, monkeypatch):
+    from alerts import messages
+
+    monkeypatch.setattr(messages, "MAX_MESSAGE_LENGTH", 200)
+    incident.summary = "payment 🔴 " * 45
+
+    text = messages.incident_text(incident, heading="Escalated: level 2")
+
+    assert len(text.encode("utf-16-le")) // 2 <= 200
+    assert text.startswith("Escalated: level 2\n")
+    assert "(cut: the whole text is on the incident page)" in text
+    assert text.endswith(f"/admin/alerts/incident/{incident.pk}/change/")
+
+
+def test_the_bot_api_stand_in_refuses_texts_over_telegrams_limit_as_telegram_does(incident, bot_api):
+    from alerts.adapters import get_notifier
+    from alerts.adapters.ports import DeliveryError
+
+    with pytest.raises(DeliveryError, match="too long"):
+        get_notifier().send(chat_id="1001", text="x" * 4097, buttons=[])
+    assert get_notifier().send(chat_id="1001", text="x" * 4096, buttons=[]) is not None

@@ -61,3 +61,21 @@ def test_the_celery_transport_gives_a_killed_workers_messages_back_in_minutes():
     assert (
         settings.CELERY_BEAT_SCHEDULE["redrive-pending-payments"]["task"] == "antifraud.tasks.redrive_pending_payments"
     )
+
+
+def test_a_bot_token_without_chat_ids_refuses_to_boot_with_a_clear_message():
+    result = _boot(
+        DJANGO_SECRET_KEY="s", CARD_FINGERPRINT_KEY="k", TELEGRAM_BOT_TOKEN="123:abc", ALERTS_DEFAULT_CHAT_IDS=""
+    )
+
+    assert result.returncode != 0
+    assert "ALERTS_DEFAULT_CHAT_IDS is empty" in result.stderr
+    assert (
+        _boot(
+            DJANGO_SECRET_KEY="s",
+            CARD_FINGERPRINT_KEY="k",
+            TELEGRAM_BOT_TOKEN="123:abc",
+            ALERTS_DEFAULT_CHAT_IDS="-100",
+        ).returncode
+        == 0
+    )
