@@ -5,7 +5,7 @@ BENCH_SECONDS ?= 10
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: embedded-optional run serve test bench bench-fraud lint format services-up services-down clean web relay consumer worker beat analytics
+.PHONY: dev-cert embedded-optional run serve test bench bench-fraud lint format services-up services-down clean web relay consumer worker beat analytics
 
 # The full local stack (`make services-up` first): PostgreSQL, Redis, Kafka, a Celery worker and beat.
 STACK_ENV ?= DJANGO_SETTINGS_MODULE=payproc.settings.local \
@@ -118,3 +118,9 @@ services-down:
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
+
+## dev-cert: a self-signed TLS certificate for the compose proxy (var/certs), for local use only
+dev-cert:
+	mkdir -p var/certs
+	openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=localhost \
+		-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout var/certs/tls.key -out var/certs/tls.crt

@@ -75,3 +75,11 @@ class TelegramNotifier:
             await bot.answer_callback_query(callback_query_id=callback_query_id, text=text)
 
         self._call(action)
+
+    def set_webhook(self, *, url: str, secret_token: str) -> None:
+        """Ask Telegram to post button presses to `url` (HTTPS only, Telegram's rule), with the secret."""
+
+        async def action(bot: Bot) -> None:
+            await bot.set_webhook(url=url, secret_token=secret_token, allowed_updates=["callback_query"])
+
+        self._call(action)

@@ -9,6 +9,23 @@ from .base import *  # noqa: F403
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# TLS ends at the reverse proxy (config/nginx/nginx.conf), which sets X-Forwarded-Proto itself (a
+# client's own header is overwritten), so Django knows a request came over HTTPS.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Browsers keep to HTTPS for this long after one secure response (Django sends it on HTTPS only).
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# The proxy answers plain HTTP with a redirect to HTTPS. Django does not redirect as well by default:
+# the web replicas' own port is plain HTTP for health checks, Prometheus and the internal network.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^health$", r"^ready$", r"^metrics$"]
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_SSL_REDIRECT else ["security.W008"]),  # the redirect is the proxy's (see above)
+    # Preloading is the operator's call: a domain on the browsers' preload list is hard to take off.
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

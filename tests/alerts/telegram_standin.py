@@ -63,6 +63,14 @@ class BotApiStandIn:
             return 200, {"ok": True, "result": self._message(int(params["message_id"]), params)}
         if method == "answerCallbackQuery":
             return 200, {"ok": True, "result": True}
+        if method == "setWebhook":
+            if not str(params.get("url", "")).startswith("https://"):
+                return 400, {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": "Bad Request: bad webhook: HTTPS url must be provided for webhook",
+                }
+            return 200, {"ok": True, "result": True}
         return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
 
     @staticmethod

@@ -257,3 +257,27 @@ def test_the_bot_api_stand_in_refuses_texts_over_telegrams_limit_as_telegram_doe
     with pytest.raises(DeliveryError, match="too long"):
         get_notifier().send(chat_id="1001", text="x" * 4097, buttons=[])
     assert get_notifier().send(chat_id="1001", text="x" * 4096, buttons=[]) is not None
+
+
+def test_the_webhook_is_registered_on_the_https_url_with_its_secret(bot_api, settings, capsys):
+    from django.core.management import call_command
+
+    settings.PUBLIC_BASE_URL = "https://payproc.example.com"
+
+    call_command("telegram_set_webhook")
+
+    [call] = bot_api.sent("setWebhook")
+    assert call["url"] == "https://payproc.example.com/alerts/telegram"
+    assert call["secret_token"] == WEBHOOK_SECRET
+    assert "webhook set" in capsys.readouterr().out
+
+
+def test_a_plain_http_public_url_is_refused_before_telegram_is_asked(bot_api, settings):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.PUBLIC_BASE_URL = "http://payproc.example.com"
+
+    with pytest.raises(CommandError, match="only HTTPS"):
+        call_command("telegram_set_webhook")
+    assert bot_api.sent("setWebhook") == []
