@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -142,7 +143,9 @@ def acknowledge_incident(*, incident_id: Any, actor: str) -> Incident:
             raise IncidentStateError(_state_message(incident))
         incident.state = IncidentState.ACKNOWLEDGED
         incident.acknowledged_at, incident.acknowledged_by = timezone.now(), actor
-        incident.next_escalation_at = None
+        # While acknowledged, next_escalation_at is when the acknowledgement runs out (escalation.py).
+        timeout = settings.ALERTS_ACK_TIMEOUT_SECONDS
+        incident.next_escalation_at = incident.acknowledged_at + timedelta(seconds=timeout) if timeout else None
         incident.save(update_fields=["state", "acknowledged_at", "acknowledged_by", "next_escalation_at"])
         history.record(incident, "acknowledged", actor=actor)
         update_messages(incident)

@@ -329,6 +329,8 @@ if TELEGRAM_BOT_TOKEN and not ALERTS_DEFAULT_CHAT_IDS:
         "Set ALERTS_DEFAULT_CHAT_IDS to the on-call chat ids (comma-separated), or unset the token."
     )
 ALERTMANAGER_WEBHOOK_TOKEN = env.str("ALERTMANAGER_WEBHOOK_TOKEN", default="")
+# An acknowledged incident nobody resolves fires again after this long (0: never), as in Grafana OnCall.
+ALERTS_ACK_TIMEOUT_SECONDS = env.int("ALERTS_ACK_TIMEOUT_SECONDS", default=3600)
 ALERTS_SEND_BACKOFF_SECONDS = env.int("ALERTS_SEND_BACKOFF_SECONDS", default=5)
 ALERTS_SEND_BACKOFF_MAX_SECONDS = env.int("ALERTS_SEND_BACKOFF_MAX_SECONDS", default=600)
 # A send that crashed mid-way is retried after this long.

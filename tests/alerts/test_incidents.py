@@ -106,7 +106,8 @@ def test_unacknowledged_incident_escalates_to_level_two_then_repeats_at_the_last
         assert "Still firing" in Notification.objects.order_by("-pk").first().text
 
 
-def test_acknowledging_stops_escalation(fraud_spike_rule, on_call_user):
+def test_acknowledging_stops_escalation(fraud_spike_rule, on_call_user, settings):
+    settings.ALERTS_ACK_TIMEOUT_SECONDS = 0  # acknowledgements never run out
     with time_machine.travel(timezone.now(), tick=False) as clock:
         spike(4)
         incident = acknowledge_incident(incident_id=Incident.objects.get().pk, actor="olga")
@@ -117,6 +118,43 @@ def test_acknowledging_stops_escalation(fraud_spike_rule, on_call_user):
     assert incident.history.filter(kind="acknowledged", actor="olga").exists()
     update = Notification.objects.get(kind="update")
     assert "Acknowledged by olga" in update.text and update.reply_to.kind == "message"
+
+
+def test_an_acknowledgement_nobody_follows_with_a_resolve_runs_out_and_the_incident_fires_again(
+    fraud_spike_rule, on_call_user, settings
+):
+    settings.ALERTS_ACK_TIMEOUT_SECONDS = 1800
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        spike(4)
+        incident = acknowledge_incident(incident_id=Incident.objects.get().pk, actor="olga")
+        clock.shift(timedelta(seconds=1799))
+        assert escalate_due_incidents() == 0
+        assert Incident.objects.get().state == IncidentState.ACKNOWLEDGED
+
+        clock.shift(timedelta(seconds=2))
+        assert escalate_due_incidents() == 1  # firing again, and escalated on from level 1
+
+    incident.refresh_from_db()
+    assert incident.state == IncidentState.FIRING and incident.escalation_level == 1
+    assert sorted(targets()) == ["1001", "2002", "2003"]
+    latest = Notification.objects.filter(kind="message").order_by("-pk").first()
+    assert "Acknowledged by olga, not resolved: firing again" in latest.text
+    assert incident.history.filter(kind="acknowledgement expired").exists()
+    assert OutboxEvent.objects.filter(event_type="alerts.incident", envelope__data__change="refired").exists()
+    # The buttons are back: the incident can be acknowledged again.
+    assert acknowledge_incident(incident_id=incident.pk, actor="olga").state == IncidentState.ACKNOWLEDGED
+
+
+def test_a_resolved_incident_never_fires_again_after_its_acknowledgement(fraud_spike_rule, settings):
+    settings.ALERTS_ACK_TIMEOUT_SECONDS = 60
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        spike(4)
+        incident = acknowledge_incident(incident_id=Incident.objects.get().pk, actor="olga")
+        resolve_incident(incident_id=incident.pk, actor="olga")
+        clock.shift(timedelta(hours=2))
+        assert escalate_due_incidents() == 0
+    assert Incident.objects.get().state == IncidentState.RESOLVED
+    assert targets() == ["1001"]
 
 
 def test_a_second_acknowledgement_is_refused_clearly(fraud_spike_rule):
