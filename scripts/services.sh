@@ -122,6 +122,10 @@ chromium_ensure() { # Debian's Chromium for the browser tests (Playwright's own 
   command -v chromium >/dev/null 2>&1 || { log "chromium: installing"; apt_install chromium; }
 }
 
+promtool_ensure() { # Prometheus's promtool, to evaluate the alert rules against the metrics payproc exports
+  command -v promtool >/dev/null 2>&1 || { log "promtool: installing"; apt_install --no-install-recommends prometheus; }
+}
+
 postgres_down() {
   [ -f "$STATE/postgres.started" ] || return 0
   as_root pg_ctlcluster --skip-systemctl-redirect "$(cat "$STATE/postgres.started")" main stop || true
@@ -142,7 +146,7 @@ status() {
 }
 
 case "${1:-status}" in
-  up) postgres_up; ensure_database; redis_up; kafka_up; clickhouse_up; chromium_ensure; status ;;
+  up) postgres_up; ensure_database; redis_up; kafka_up; clickhouse_up; chromium_ensure; promtool_ensure; status ;;
   down) clickhouse_down; kafka_down; redis_down; postgres_down; status ;;
   status) status ;;
   *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
