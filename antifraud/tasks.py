@@ -1,6 +1,9 @@
 """Celery tasks of the anti-fraud domain: thin wrappers that call services."""
 
+from typing import Any
+
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 
 from .recovery import redrive_stale_payments
@@ -13,3 +16,10 @@ def redrive_pending_payments() -> int:
         older_than_seconds=settings.PENDING_REDRIVE_AFTER_SECONDS, limit=settings.PENDING_REDRIVE_BATCH
     )
     return done.scored + done.authorized
+
+
+@worker_ready.connect
+def _sweep_once_after_start(**_: Any) -> None:
+    """A worker often starts after a crash, perhaps with beat down too: it sweeps once by itself, when
+    the payments a crash left behind have passed the redrive age."""
+    redrive_pending_payments.apply_async(countdown=settings.PENDING_REDRIVE_AFTER_SECONDS + 5)
