@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from . import history
 from .models import Incident, IncidentState
-from .notify import levels_for, notify_level, update_messages
+from .notify import chain_for, notify_level, update_messages
 
 HEADINGS = {False: "⬆️ Escalated: not acknowledged", True: "🔁 Still firing, not acknowledged"}
 
@@ -53,7 +53,7 @@ def escalate_due_incidents(*, now: datetime | None = None, limit: int = 200) -> 
         )
         for incident in due:
             first = incident.escalation_level < 0  # opened under a silence that has ended
-            repeating = incident.escalation_level >= len(levels_for(incident.rule)) - 1
+            repeating = incident.escalation_level >= len(chain_for(incident)) - 1
             heading = "" if first else HEADINGS[repeating]
             if incident.acknowledged_at is not None and not first:
                 heading = f"⏰ Acknowledged by {incident.acknowledged_by}, not resolved: firing again"

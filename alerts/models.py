@@ -115,6 +115,12 @@ class Incident(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.CharField(max_length=150, blank=True)
     escalation_level = models.SmallIntegerField(default=-1, help_text="Index of the last level notified.")
+    escalation_chain = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The policy's levels when the incident opened ([{delay_seconds, targets}]): editing the policy "
+        "later does not skip or repeat a step of this incident.",
+    )
     next_escalation_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:

@@ -1,7 +1,7 @@
 """Who hears about an incident: the escalation levels, silences, and the notifications queued for delivery."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -34,6 +34,21 @@ def levels_for(rule: AlertRule) -> list[Level]:
     return levels or [Level(delay_seconds=0, targets=default)]
 
 
+def chain_for(incident: Incident) -> list[Level]:
+    """The levels copied onto the incident when it opened (its rule's current ones for older incidents)."""
+    if incident.escalation_chain:
+        return [
+            Level(delay_seconds=int(level["delay_seconds"]), targets=list(level["targets"]))
+            for level in incident.escalation_chain
+        ]
+    return levels_for(incident.rule)
+
+
+def snapshot_chain(rule: AlertRule) -> list[dict]:
+    """The rule's levels as they are now, to copy onto an incident that opens."""
+    return [asdict(level) for level in levels_for(rule)]
+
+
 def active_silence(incident: Incident, *, now: datetime) -> Silence | None:
     """The silence covering the incident now (its rule or all rules; its grouping key or all), longest first."""
     return (
@@ -48,7 +63,7 @@ def active_silence(incident: Incident, *, now: datetime) -> Silence | None:
 def notify_level(incident: Incident, index: int, *, now: datetime, heading: str = "") -> bool:
     """Notify one level and schedule the next step. Under a silence nothing is sent and the level is held
     until the silence ends, so nobody is skipped. Returns whether the level was notified."""
-    levels = levels_for(incident.rule)
+    levels = chain_for(incident)
     index = min(index, len(levels) - 1)
     silence = active_silence(incident, now=now)
     if silence is not None:

@@ -16,7 +16,7 @@ from antifraud.adapters.velocity import get_velocity_store
 from . import history
 from .matching import matches, render
 from .models import AlertRule, Incident, IncidentState, Severity
-from .notify import notify_level, update_messages
+from .notify import notify_level, snapshot_chain, update_messages
 
 logger = logging.getLogger(__name__)
 MAX_TRANSACTIONS_IN_DETAILS = 20
@@ -114,6 +114,7 @@ def fire(*, match: Match, event: dict[str, Any], severity: str | None = None) ->
                 details=_details(event),
                 opened_at=now,
                 last_match_at=now,
+                escalation_chain=snapshot_chain(rule),
             )
     except IntegrityError:
         return fire(match=match, event=event, severity=severity)

@@ -106,6 +106,29 @@ def test_unacknowledged_incident_escalates_to_level_two_then_repeats_at_the_last
         assert "Still firing" in Notification.objects.order_by("-pk").first().text
 
 
+def test_editing_the_policy_mid_incident_neither_skips_nor_repeats_a_step(fraud_spike_rule, policy):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        spike(4)
+        assert Incident.objects.get().escalation_chain == [
+            {"delay_seconds": 0, "targets": ["1001"]},
+            {"delay_seconds": 600, "targets": ["2002", "2003"]},
+        ]
+        # Mid-incident, an admin puts a new first level in front and drops the second.
+        level_two = policy.levels.get(position=1)
+        level_two.position, level_two.delay_seconds, level_two.targets = 5, 60, ["9999"]
+        level_two.save()
+        policy.levels.filter(position=0).update(position=1)
+        policy.levels.create(position=0, delay_seconds=0, targets=["7777"])
+
+        clock.shift(timedelta(seconds=601))
+        assert escalate_due_incidents() == 1
+
+    assert sorted(targets()) == ["1001", "2002", "2003"]  # the chain it opened with, step by step
+    spike(4, merchant_id="6f1c9b7e-0000-4000-8000-000000000002")  # a new incident takes the new chain
+    newest = Incident.objects.order_by("-opened_at").first()
+    assert [level["targets"] for level in newest.escalation_chain] == [["7777"], ["1001"], ["9999"]]
+
+
 def test_acknowledging_stops_escalation(fraud_spike_rule, on_call_user, settings):
     settings.ALERTS_ACK_TIMEOUT_SECONDS = 0  # acknowledgements never run out
     with time_machine.travel(timezone.now(), tick=False) as clock:
