@@ -122,8 +122,9 @@ chromium_ensure() { # Debian's Chromium for the browser tests (Playwright's own 
   command -v chromium >/dev/null 2>&1 || { log "chromium: installing"; apt_install chromium; }
 }
 
-promtool_ensure() { # Prometheus's promtool, to evaluate the alert rules against the metrics payproc exports
+promtool_ensure() { # promtool and amtool, to evaluate the alert rules and check the Alertmanager routes
   command -v promtool >/dev/null 2>&1 || { log "promtool: installing"; apt_install --no-install-recommends prometheus; }
+  command -v amtool >/dev/null 2>&1 || { log "amtool: installing"; apt_install --no-install-recommends prometheus-alertmanager; }
 }
 
 postgres_down() {

@@ -172,3 +172,29 @@ def test_production_settings_pass_the_deploy_checks_and_trust_the_proxys_scheme(
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert shown.stdout.split("\n")[0] == "('HTTP_X_FORWARDED_PROTO', 'https') 31536000 True True", shown.stderr
+
+
+def _amtool(*args: str) -> str:
+    import shutil
+    import subprocess
+
+    assert shutil.which("amtool"), "scripts/services.sh installs amtool (Debian's prometheus-alertmanager)"
+    result = subprocess.run(["amtool", *args], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def test_alertmanager_sends_critical_alerts_straight_to_telegram_too_when_a_chat_is_set(tmp_path):
+    filled = tmp_path / "alertmanager.yml"
+    template = (ROOT / "config" / "alertmanager-telegram.yml").read_text()
+    filled.write_text(template.replace("__TELEGRAM_BOT_TOKEN__", "123:abc").replace("__TELEGRAM_CHAT_ID__", "-100123"))
+
+    _amtool("check-config", str(ROOT / "config" / "alertmanager.yml"))
+    _amtool("check-config", str(filled))
+    route = ["config", "routes", "test", f"--config.file={filled}", "alertname=PayprocBeatDown"]
+    assert _amtool(*route, "severity=critical").split() == ["payproc,telegram-direct"]
+    assert _amtool(*route, "severity=warning").split() == ["payproc"]
+    # The container's command picks the Telegram file only when a chat id is given, and fills it in.
+    command = _compose()["services"]["alertmanager"]["entrypoint"][-1].replace("$$", "$")
+    assert 'if [ -n "$ALERTMANAGER_TELEGRAM_CHAT_ID" ]' in command and "alertmanager-telegram.yml" in command
+    assert "s|__TELEGRAM_CHAT_ID__|$ALERTMANAGER_TELEGRAM_CHAT_ID|" in command
