@@ -32,12 +32,10 @@ def stale_pending_payments(*, created_before: datetime, limit: int) -> list[tupl
     )
 
 
-def oldest_pending_age_seconds() -> float:
-    """Seconds since the oldest payment still pending was created (0 when none is)."""
+def oldest_age_seconds(*, status: str) -> float:
+    """Seconds since the oldest payment now in `status` was created (0 when none is): the operators'
+    gauges of payments stuck pending and of the analysts' review queue (each status has a partial index)."""
     oldest = (
-        Transaction.objects.filter(status=Status.PENDING)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
-        .first()
+        Transaction.objects.filter(status=status).order_by("created_at").values_list("created_at", flat=True).first()
     )
     return max(0.0, (timezone.now() - oldest).total_seconds()) if oldest else 0.0

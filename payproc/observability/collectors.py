@@ -22,14 +22,27 @@ class OutboxCollector(Collector):
         )
 
 
-class PendingPaymentsCollector(Collector):
+class WaitingPaymentsCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from transactions.selectors import oldest_pending_age_seconds
+        from django.conf import settings
+
+        from transactions.models import Status
+        from transactions.selectors import oldest_age_seconds
 
         yield GaugeMetricFamily(
             "payproc_oldest_pending_payment_age_seconds",
             "Age of the oldest payment still pending a decision (0 when none is).",
-            value=oldest_pending_age_seconds(),
+            value=oldest_age_seconds(status=Status.PENDING),
+        )
+        yield GaugeMetricFamily(
+            "payproc_oldest_review_age_seconds",
+            "Age of the oldest payment waiting in the analysts' review queue (0 when none is).",
+            value=oldest_age_seconds(status=Status.REVIEW),
+        )
+        yield GaugeMetricFamily(
+            "payproc_review_sla_seconds",
+            "How long a payment may wait for review (REVIEW_SLA_SECONDS).",
+            value=settings.REVIEW_SLA_SECONDS,
         )
 
 
@@ -65,5 +78,5 @@ class OpenIncidentsCollector(Collector):
 DATABASE_REGISTRY = CollectorRegistry(auto_describe=False)
 DATABASE_REGISTRY.register(OutboxCollector())
 DATABASE_REGISTRY.register(OpenIncidentsCollector())
-DATABASE_REGISTRY.register(PendingPaymentsCollector())
+DATABASE_REGISTRY.register(WaitingPaymentsCollector())
 DATABASE_REGISTRY.register(BeatHeartbeatCollector())

@@ -172,3 +172,23 @@ def test_a_target_that_stops_answering_fires(tmp_path):
     target = {"job": "payproc-worker", "instance": "worker:9103"}
     up = [{"series": 'up{instance="worker:9103",job="payproc-worker"}', "values": "1 1 0x10"}]
     _fires("PayprocTargetDown", up, expected=[target], eval_minutes=5, tmp_path=tmp_path)
+
+
+def test_a_payment_waiting_in_review_past_the_sla_fires(make_payment, settings, tmp_path):
+    from transactions.models import Status, Transaction
+
+    settings.REVIEW_SLA_SECONDS = 3600
+    tx = make_payment()
+    Transaction.objects.filter(pk=tx.pk).update(status=Status.REVIEW, created_at=timezone.now() - timedelta(hours=2))
+    names = {"payproc_oldest_review_age_seconds", "payproc_review_sla_seconds"}
+    scraped = _scrape(_web_metrics(), job="payproc-web", names=names)
+    series = [
+        {"series": name, "values": f"{value:g}+60x15" if "oldest" in name else f"{value:g}x15"}
+        for name, value in scraped
+    ]
+    _fires("PayprocReviewQueueOverSla", series, expected=[{}], eval_minutes=6, tmp_path=tmp_path)
+
+    settings.REVIEW_SLA_SECONDS = 3 * 3600  # within the SLA: quiet
+    scraped = _scrape(_web_metrics(), job="payproc-web", names=names)
+    steady = [{"series": name, "values": f"{value:g}x15"} for name, value in scraped]
+    _fires("PayprocReviewQueueOverSla", steady, expected=[], eval_minutes=6, tmp_path=tmp_path)

@@ -105,6 +105,7 @@ def test_alert_rules_use_exported_metrics_and_cover_the_operator_cases():
         "PayprocOutboxBacklog",
         "PayprocPaymentsStuckPending",
         "PayprocCeleryBacklog",
+        "PayprocReviewQueueOverSla",
         "PayprocBeatDown",
         "PayprocDeadLetters",
         "PayprocTargetDown",
