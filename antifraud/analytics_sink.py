@@ -12,7 +12,7 @@ from typing import Any
 
 from kafka import KafkaConsumer
 
-from eventbus.adapters.kafka import report_consumer_lag
+from eventbus.adapters.kafka import LagReporter
 
 from .analytics import AnalyticsStore, rows_from_events
 
@@ -37,7 +37,7 @@ class AnalyticsSink:
         self._buffer: list[dict[str, Any]] = []
         self._first_buffered_at: float | None = None
         self.flushed_batches = 0
-        self._lag_reported_at = float("-inf")
+        self._report_lag = LagReporter(consumer)  # the sink's group in the consumer-lag gauge
 
     def poll_once(self, *, timeout_ms: int = 1000) -> None:
         for messages in self._consumer.poll(timeout_ms=timeout_ms).values():
@@ -50,9 +50,7 @@ class AnalyticsSink:
                     self._first_buffered_at = self._clock()
         if self._due():
             self.flush()
-        if self._clock() - self._lag_reported_at >= 5.0:  # the sink's group in the consumer-lag gauge
-            self._lag_reported_at = self._clock()
-            report_consumer_lag(self._consumer)
+        self._report_lag()
 
     def _due(self) -> bool:
         if not self._buffer:
@@ -71,8 +69,7 @@ class AnalyticsSink:
             self._rewind()
             raise
         self._consumer.commit()
-        self._lag_reported_at = self._clock()
-        report_consumer_lag(self._consumer)
+        self._report_lag(every_seconds=0)  # caught up to what was just written
         logger.info("analytics sink wrote %d payment and %d decision rows", len(payments), len(decisions))
         self._buffer, self._first_buffered_at = [], None
         self.flushed_batches += 1

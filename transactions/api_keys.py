@@ -80,9 +80,5 @@ def is_usable(api_key: ApiKey) -> bool:
 
 def find_active_key_by_hash(key_hash: str) -> ApiKey | None:
     """The live, unrevoked key with this hash, with its merchant, or None (`key_cache` serves requests)."""
-    api_key = (
-        ApiKey.objects.select_related("merchant")
-        .filter(key_hash=key_hash, revoked_at__isnull=True, merchant__is_active=True)
-        .first()
-    )
+    api_key = ApiKey.objects.select_related("merchant").filter(key_hash=key_hash).first()
     return api_key if api_key is not None and is_usable(api_key) else None

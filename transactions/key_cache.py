@@ -6,6 +6,8 @@ The token is read in the same Redis round trip that counts the request against t
 When the cache cannot be read the key comes from the database.
 """
 
+from functools import partial
+
 from django.conf import settings
 
 from payproc.cache_versions import VersionedMemo
@@ -26,19 +28,18 @@ def authenticate_and_count(secret: str) -> tuple[ApiKey | None, float | None]:
     """
     key_hash = hash_key(secret)
     rate = settings.RATE_LIMIT_PER_API_KEY
-    held = _keys.peek(key_hash)
+    load = partial(find_active_key_by_hash, key_hash)
+    held, wait = _keys.peek(key_hash), None
     if held is not None:
         wait, version = hit_and_read(rate=rate, bucket="api_key", identity=str(held.pk), cache_key=_keys.token_key)
-        api_key = _keys.get(key_hash, lambda: find_active_key_by_hash(key_hash), version=version)
-        if api_key is None or not is_usable(api_key):  # an expiry passes without any change to bump
-            return None, None
-        if api_key.pk == held.pk:
-            return api_key, wait
+        api_key = _keys.get(key_hash, load, version=version)
     else:
-        api_key = _keys.get(key_hash, lambda: find_active_key_by_hash(key_hash))
-    if api_key is None or not is_usable(api_key):
+        api_key = _keys.get(key_hash, load)
+    if api_key is None or not is_usable(api_key):  # an expiry passes without any change to bump the token
         return None, None
-    return api_key, hit(rate=rate, bucket="api_key", identity=str(api_key.pk))
+    if held is None or api_key.pk != held.pk:  # not counted in the round trip above
+        wait = hit(rate=rate, bucket="api_key", identity=str(api_key.pk))
+    return api_key, wait
 
 
 def forget_keys() -> None:

@@ -82,17 +82,18 @@ def hit_and_read(*, rate: str, bucket: str, identity: str, cache_key: str) -> tu
         raw, acquired = pipeline.execute(raise_on_error=False)
         if isinstance(raw, Exception):
             raise raw
+        value = cache.client.decode(raw) if raw is not None else None
         if isinstance(acquired, NoScriptError):  # Redis restarted: `hit` loads the script again
-            return hit(rate=rate, bucket=bucket, identity=identity), cache.client.decode(raw) if raw else None
+            return hit(rate=rate, bucket=bucket, identity=identity), value
         if isinstance(acquired, Exception):
             raise acquired
         if acquired:
-            return None, cache.client.decode(raw) if raw is not None else None
+            return None, value
         reset_at = limiter.get_window_stats(item, bucket, identity).reset_time
     except Exception:
         logger.warning("rate limit store unavailable; request allowed", exc_info=True)
         return None, None
-    return max(1.0, reset_at - time.time()), cache.client.decode(raw) if raw is not None else None
+    return max(1.0, reset_at - time.time()), value
 
 
 class ApiKeyRateThrottle(BaseThrottle):

@@ -119,16 +119,29 @@ def make_consumer(*, topics: Sequence[str], group_id: str, **overrides: Any) -> 
     return consumer
 
 
-def report_consumer_lag(consumer: KafkaConsumer) -> None:
-    """Set the lag gauge of a consumer's group: partition end minus position, summed per topic."""
-    lag: dict[str, int] = {}
-    for partition in consumer.assignment():
-        end = consumer.highwater(partition)
-        if end is not None:
-            lag[partition.topic] = lag.get(partition.topic, 0) + max(0, end - consumer.position(partition))
-    group = consumer.config.get("group_id") or ""
-    for topic, behind in lag.items():
-        CONSUMER_LAG.labels(group=group, topic=topic).set(behind)
+class LagReporter:
+    """Sets the consumer-lag gauge of a consumer's group (partition end minus position, summed per topic),
+    at most every `every_seconds`: for the bridge and the analytics sink alike."""
+
+    def __init__(self, consumer: KafkaConsumer, *, every_seconds: float = 5.0) -> None:
+        self._consumer, self._every = consumer, every_seconds
+        self._reported_at = float("-inf")
+
+    def __call__(self, *, every_seconds: float | None = None) -> bool:
+        """Report unless the last report is fresher than `every_seconds`; returns whether it reported."""
+        now = time.monotonic()
+        if now - self._reported_at < (self._every if every_seconds is None else every_seconds):
+            return False
+        self._reported_at = now
+        lag: dict[str, int] = {}
+        for partition in self._consumer.assignment():
+            end = self._consumer.highwater(partition)
+            if end is not None:
+                lag[partition.topic] = lag.get(partition.topic, 0) + max(0, end - self._consumer.position(partition))
+        group = self._consumer.config.get("group_id") or ""
+        for topic, behind in lag.items():
+            CONSUMER_LAG.labels(group=group, topic=topic).set(behind)
+        return True
 
 
 class KafkaBridge:
@@ -151,7 +164,7 @@ class KafkaBridge:
         self._hand_off = hand_off
         self._on_poison = on_poison
         self._report = report  # called with the lag report: more gauges of the consumer's view
-        self._lag_reported_at = float("-inf")
+        self._lag = LagReporter(consumer)
 
     def poll_once(self, *, timeout_ms: int = 1000, commit: bool = True) -> int:
         """Process one batch of messages; return how many were handed off.
@@ -193,14 +206,9 @@ class KafkaBridge:
                 count += len(messages)
         return batch
 
-    def report_lag(self, *, every_seconds: float = 5.0) -> None:
+    def report_lag(self, *, every_seconds: float | None = None) -> None:
         """Set the lag gauge and call `report`, at most every few seconds."""
-        now = time.monotonic()
-        if now - self._lag_reported_at < every_seconds:
-            return
-        self._lag_reported_at = now
-        report_consumer_lag(self._consumer)
-        if self._report is not None:
+        if self._lag(every_seconds=every_seconds) and self._report is not None:
             self._report()
 
     def _rewind(self, batch: dict[TopicPartition, list]) -> None:

@@ -292,10 +292,10 @@ if EVENT_HANDLER_BACKOFF_MAX_SECONDS >= CELERY_VISIBILITY_TIMEOUT_SECONDS:
         f"CELERY_VISIBILITY_TIMEOUT_SECONDS ({CELERY_VISIBILITY_TIMEOUT_SECONDS}): a retry waiting longer than "
         "the visibility timeout is delivered again."
     )
-# Recovery: payments still pending this long after creation are driven on by a beat sweep
-# (antifraud/recovery.py), at most PENDING_REDRIVE_BATCH per sweep.
 # How long a payment may wait in the analysts' review queue before PayprocReviewQueueOverSla fires.
 REVIEW_SLA_SECONDS = env.int("REVIEW_SLA_SECONDS", default=4 * 3600)
+# Recovery: payments still pending this long after creation are driven on by a beat sweep
+# (antifraud/recovery.py), at most PENDING_REDRIVE_BATCH per sweep.
 PENDING_REDRIVE_AFTER_SECONDS = env.int("PENDING_REDRIVE_AFTER_SECONDS", default=30)
 PENDING_REDRIVE_BATCH = env.int("PENDING_REDRIVE_BATCH", default=500)
 PENDING_SWEEP_INTERVAL_SECONDS = env.float("PENDING_SWEEP_INTERVAL_SECONDS", default=10.0)

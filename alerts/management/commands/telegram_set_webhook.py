@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
+from alerts.adapters import telegram_notifier
 from alerts.adapters.ports import DeliveryError
-from alerts.adapters.telegram import TelegramNotifier
 
 
 class Command(BaseCommand):
@@ -19,13 +19,8 @@ class Command(BaseCommand):
         if not settings.PUBLIC_BASE_URL.startswith("https://"):
             raise CommandError(f"Telegram calls only HTTPS webhooks; PUBLIC_BASE_URL is {settings.PUBLIC_BASE_URL}.")
         url = settings.PUBLIC_BASE_URL.rstrip("/") + reverse("telegram-webhook")
-        notifier = TelegramNotifier(
-            token=settings.TELEGRAM_BOT_TOKEN,
-            base_url=settings.TELEGRAM_API_BASE_URL,
-            timeout_seconds=settings.TELEGRAM_TIMEOUT_SECONDS,
-        )
         try:
-            notifier.set_webhook(url=url, secret_token=settings.TELEGRAM_WEBHOOK_SECRET)
+            telegram_notifier().set_webhook(url=url, secret_token=settings.TELEGRAM_WEBHOOK_SECRET)
         except DeliveryError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"webhook set: {url}")
