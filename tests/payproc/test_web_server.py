@@ -128,7 +128,7 @@ def test_worker_role_runs_prefork_children_and_its_metrics_port_adds_them_up(mon
         ["sh", "docker/entrypoint.sh", "worker"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     monkeypatch.setenv("CELERY_BROKER_URL", broker)  # Celery prefers the variable to its broker argument
-    sender = Celery(broker=broker)
+    sender = Celery(broker=broker, set_as_current=False)  # later tests keep the project app as current
     sent = 12
     pattern = (
         r'payproc_celery_tasks_total\{outcome="success",task="transactions.tasks.purge_idempotency_keys"\} ([0-9.]+)'
