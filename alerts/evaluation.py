@@ -8,13 +8,16 @@ from eventbus.dispatch import batch_event_handler
 from eventbus.models import ProcessedEvent
 
 from .events import WATCHED
+from .matching import matches
 from .models import AlertRule, Incident
 from .services import enabled_rules, fire, match_rules
 
 HANDLER = "alerts.evaluate"
 
 
-@batch_event_handler(HANDLER, *WATCHED)
+# Idempotent: an event that meets a rule's conditions is marked processed in the transaction that fires
+# its incidents, and windows count each event id once; an event no rule looks at leaves nothing to redo.
+@batch_event_handler(HANDLER, *WATCHED, idempotent=True)
 def evaluate_events(envelopes: list[dict[str, Any]]) -> None:
     """A batch of events against the rules, loaded once for the batch."""
     rules = enabled_rules({envelope["type"] for envelope in envelopes})
@@ -23,11 +26,17 @@ def evaluate_events(envelopes: list[dict[str, Any]]) -> None:
 
 
 def evaluate_event(envelope: dict[str, Any], *, rules: list[AlertRule] | None = None) -> None:
-    """Count windows in Redis first (idempotent by event id), then record incidents once per event:
-    the processed-event row is written in the same transaction as the incident changes."""
-    found = match_rules(envelope, rules=rules)
-    if not found:
+    """Count windows in Redis first (idempotent by event id), then record incidents once per event.
+
+    Every event some rule's conditions select is marked processed, whether or not it fires now: a
+    redelivered event that stayed under a threshold the first time must not fire once later events
+    have filled the window."""
+    if rules is None:
+        rules = enabled_rules({envelope["type"]})[envelope["type"]]
+    selected = [rule for rule in rules if matches(envelope, rule.conditions)]
+    if not selected:
         return
+    found = match_rules(envelope, rules=selected)
     with transaction.atomic():
         try:
             with transaction.atomic():

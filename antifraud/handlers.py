@@ -8,6 +8,7 @@ from transactions.events import TRANSACTION_CREATED
 from .services import decide_transactions
 
 
-@batch_event_handler("antifraud.score", TRANSACTION_CREATED)
+# Idempotent: only pending payments without a decision are scored, and a decision is unique per payment.
+@batch_event_handler("antifraud.score", TRANSACTION_CREATED, idempotent=True)
 def score_new_payments(envelopes: list[dict[str, Any]]) -> None:
     decide_transactions(transaction_ids=[envelope["data"]["transaction_id"] for envelope in envelopes])

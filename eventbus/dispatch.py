@@ -1,7 +1,9 @@
 """Event handlers: a registry by event type, and exactly-once effects over at-least-once delivery.
 
 A handler runs inside a database transaction together with a ProcessedEvent row keyed by
-(event_id, handler): a redelivered event finds the row and does nothing.
+(event_id, handler): a redelivered event finds the row and does nothing. Batch handlers whose effects
+are idempotent by their own design (natural keys, state checks) say so and skip those marks: a read
+and an insert per batch, and a row per event, that would guard nothing.
 """
 
 import logging
@@ -35,6 +37,8 @@ class Handler:
     atomic: bool = True
     # Set for handlers that take a whole batch at once (one query, one Redis round trip for all).
     batch_func: BatchFunc | None = None
+    # True: applying an event twice has no further effect, so no processed-event marks are kept.
+    idempotent: bool = False
 
 
 _handlers: dict[str, Handler] = {}
@@ -50,10 +54,12 @@ def event_handler(name: str, *event_types: str, atomic: bool = True) -> Callable
     return register
 
 
-def batch_event_handler(name: str, *event_types: str) -> Callable[[BatchFunc], BatchFunc]:
+def batch_event_handler(name: str, *event_types: str, idempotent: bool = False) -> Callable[[BatchFunc], BatchFunc]:
     """Register `func(envelopes)` for a batch of events of the given types. It runs outside a database
-    transaction, like non-atomic handlers, and must be idempotent by design; a single redelivered event
-    is applied as a batch of one."""
+    transaction, like non-atomic handlers; a single redelivered event is applied as a batch of one.
+    Events are marked processed after the batch (in one insert) unless `idempotent` says that a second
+    application is harmless anyway; a crash between the effects and the marks repeats the batch, so
+    effects must tolerate that either way."""
 
     def register(func: BatchFunc) -> BatchFunc:
         _handlers[name] = Handler(
@@ -62,6 +68,7 @@ def batch_event_handler(name: str, *event_types: str) -> Callable[[BatchFunc], B
             func=lambda envelope: func([envelope]),
             atomic=False,
             batch_func=func,
+            idempotent=idempotent,
         )
         return func
 
@@ -115,11 +122,23 @@ def _run_handler(*, handler_name: str, envelope: dict[str, Any]) -> bool:
 
 
 def _run_non_atomic(handler: Handler, envelope: dict[str, Any]) -> bool:
+    if handler.idempotent:
+        handler.func(envelope)
+        return True
     if ProcessedEvent.objects.filter(event_id=envelope["event_id"], handler=handler.name).exists():
         return False
     handler.func(envelope)
     ProcessedEvent.objects.get_or_create(event_id=envelope["event_id"], handler=handler.name)
     return True
+
+
+def _not_processed(handler_name: str, envelopes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    done = set(
+        ProcessedEvent.objects.filter(
+            handler=handler_name, event_id__in=[envelope["event_id"] for envelope in envelopes]
+        ).values_list("event_id", flat=True)
+    )
+    return [envelope for envelope in envelopes if UUID(envelope["event_id"]) not in done]
 
 
 def run_batch(*, handler_name: str, envelopes: list[dict[str, Any]]) -> list[tuple[dict[str, Any], Exception]]:
@@ -131,12 +150,7 @@ def run_batch(*, handler_name: str, envelopes: list[dict[str, Any]]) -> list[tup
     if handler is None:
         logger.warning("no handler %s (any more); %d events dropped for it", handler_name, len(envelopes))
         return []
-    done = set(
-        ProcessedEvent.objects.filter(
-            handler=handler_name, event_id__in=[envelope["event_id"] for envelope in envelopes]
-        ).values_list("event_id", flat=True)
-    )
-    fresh = [envelope for envelope in envelopes if UUID(envelope["event_id"]) not in done]
+    fresh = envelopes if handler.idempotent else _not_processed(handler_name, envelopes)
     HANDLER_RUNS.labels(handler=handler_name, outcome="skipped").inc(len(envelopes) - len(fresh))
     if not fresh:
         return []
@@ -164,7 +178,7 @@ def run_batch(*, handler_name: str, envelopes: list[dict[str, Any]]) -> list[tup
                 failed.append((envelope, exc))
     failed_ids = {envelope["event_id"] for envelope, _ in failed}
     applied = [envelope for envelope in fresh if envelope["event_id"] not in failed_ids]
-    if not handler.atomic and applied:
+    if not handler.atomic and not handler.idempotent and applied:
         ProcessedEvent.objects.bulk_create(
             [ProcessedEvent(event_id=envelope["event_id"], handler=handler_name) for envelope in applied],
             ignore_conflicts=True,

@@ -9,7 +9,9 @@ from .authorization import authorize_transactions
 FRAUD_DECISION = "antifraud.decision"  # emitted by the anti-fraud domain
 
 
-@batch_event_handler("payments.authorize", FRAUD_DECISION)
+# Idempotent: only payments still pending or in review go to the provider, the payment id is the
+# provider's idempotency key, and the outcome is recorded only from those states.
+@batch_event_handler("payments.authorize", FRAUD_DECISION, idempotent=True)
 def authorize_approved_payments(envelopes: list[dict[str, Any]]) -> None:
     """Approved payments still waiting for the provider: an analyst's approval, or one that scoring did not
     get to authorize (it authorizes its approvals itself, so usually nothing is left)."""

@@ -55,12 +55,8 @@ def test_embedded_default_runs_handlers_in_process_once(settings, handler_calls,
     # created → scored (approve) → decision event → sandbox provider → approved, all in-process.
     assert handler_calls.keys == [tx_id]
     assert client.get(f"/transaction/{tx_id}").json()["status"] == "approved"
-    assert set(ProcessedEvent.objects.values_list("handler", flat=True)) == {
-        "tests.counter",
-        "antifraud.score",
-        "payments.authorize",
-        "alerts.evaluate",
-    }
+    # Only the test's own handler needs marks; the domain handlers are idempotent by design.
+    assert set(ProcessedEvent.objects.values_list("handler", flat=True)) == {"tests.counter"}
     assert outbox_backlog().unsent == 0
     assert relay_pending() == 0
 
