@@ -8,11 +8,10 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.forms.models import model_to_dict
 from django.http import HttpRequest
 from django.utils import timezone
 
-from antifraud import audit
+from audit.services import delete_audited, save_audited
 
 from .matching import InvalidCondition, check_conditions, check_template
 from .models import (
@@ -29,32 +28,26 @@ from .models import (
 from .services import IncidentStateError, acknowledge_incident, resolve_incident
 
 
-def _snapshot(obj: Any) -> dict[str, Any]:
-    return {
-        key: str(value) if not isinstance(value, list | dict | int | bool) else value
-        for key, value in model_to_dict(obj).items()
-    }
-
-
 class AuditedAdmin(admin.ModelAdmin):
+    """Edits of alerting configuration, each saved or deleted with its audit entry."""
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        before = _snapshot(type(obj).objects.get(pk=obj.pk)) if change else None
-        super().save_model(request, obj, form, change)
-        action = f"{obj._meta.model_name}.{'change' if change else 'add'}"
-        audit.record(actor=request.user.get_username(), action=action, target=obj, before=before, after=_snapshot(obj))
+        save_audited(obj, actor=request.user.get_username())
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        audit.record(
-            actor=request.user.get_username(),
-            action=f"{obj._meta.model_name}.delete",
-            target=obj,
-            before=_snapshot(obj),
-        )
-        super().delete_model(request, obj)
+        delete_audited(obj, actor=request.user.get_username())
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
         for obj in queryset:
             self.delete_model(request, obj)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        actor = request.user.get_username()
+        for obj in formset.save(commit=False):
+            save_audited(obj, actor=actor)
+        for obj in formset.deleted_objects:
+            delete_audited(obj, actor=actor)
+        formset.save_m2m()
 
 
 class AlertRuleForm(forms.ModelForm):
@@ -185,7 +178,6 @@ class IncidentAdmin(admin.ModelAdmin):
             except IncidentStateError as exc:
                 self.message_user(request, f"{incident}: {exc}", messages.WARNING)
                 continue
-            audit.record(actor=request.user.get_username(), action=f"incident.{verb}", target=incident)
             done += 1
         if done:
             self.message_user(request, f"{done} incident(s) {verb}d.", messages.SUCCESS)

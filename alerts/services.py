@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from antifraud.adapters.velocity import get_velocity_store
+from audit.services import record
 
 from . import history
 from .matching import matches, render
@@ -148,6 +149,7 @@ def acknowledge_incident(*, incident_id: Any, actor: str) -> Incident:
         timeout = settings.ALERTS_ACK_TIMEOUT_SECONDS
         incident.next_escalation_at = incident.acknowledged_at + timedelta(seconds=timeout) if timeout else None
         incident.save(update_fields=["state", "acknowledged_at", "acknowledged_by", "next_escalation_at"])
+        _audit(incident, "acknowledge", actor=actor, before=IncidentState.FIRING)
         history.record(incident, "acknowledged", actor=actor)
         update_messages(incident)
         history.emit(incident, "acknowledged", actor=actor)
@@ -164,10 +166,12 @@ def resolve_incident(*, incident_id: Any, actor: str, note: str = "") -> Inciden
 
 
 def _resolve(incident: Incident, *, actor: str, note: str = "") -> None:
+    before = incident.state
     incident.state = IncidentState.RESOLVED
     incident.resolved_at, incident.resolved_by = timezone.now(), actor
     incident.next_escalation_at = None
     incident.save(update_fields=["state", "resolved_at", "resolved_by", "next_escalation_at"])
+    _audit(incident, "resolve", actor=actor, before=before, note=note)
     history.record(incident, "resolved", actor=actor, note=note)
     update_messages(incident)
     history.emit(incident, "resolved", actor=actor)
@@ -200,6 +204,18 @@ def resolve_quiet_incidents(*, now: datetime | None = None) -> int:
                 _resolve(incident, actor="system", note=f"no match for {quiet} s")
                 resolved += 1
     return resolved
+
+
+def _audit(incident: Incident, verb: str, *, actor: str, before: str, note: str = "") -> None:
+    """People's acknowledgements and resolutions (admin, Telegram, Alertmanager) in the audit log."""
+    record(
+        actor=actor,
+        action=f"incident.{verb}",
+        target=incident,
+        before={"state": before},
+        after={"state": incident.state},
+        note=note,
+    )
 
 
 def _state_message(incident: Incident) -> str:

@@ -1,11 +1,12 @@
-"""Rules, lists and thresholds are edited here; every rule edit is recorded as a RuleChange."""
+"""Rules, lists and thresholds are edited here, each change through its service (which audits it)."""
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .models import AnalystReview, AuditEntry, FraudDecision, FraudRule, ListEntry, RiskThresholds, RuleChange
-from .rule_services import delete_rule, save_rule
+from .lists import remove_list_entry, save_list_entry
+from .models import AnalystReview, FraudDecision, FraudRule, ListEntry, RiskThresholds, RuleChange
+from .rule_services import delete_rule, delete_thresholds, save_rule, save_thresholds
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -63,16 +64,29 @@ class ListEntryAdmin(admin.ModelAdmin):
     readonly_fields = ("created_by", "created_at")
 
     def save_model(self, request: HttpRequest, obj: ListEntry, form: object, change: bool) -> None:
-        from .lists import normalise_entry
+        save_list_entry(entry=obj, actor=request.user.get_username())
 
-        obj.value = normalise_entry(obj.kind, obj.value)
-        obj.created_by = obj.created_by or request.user.get_username()
-        super().save_model(request, obj, form, change)
+    def delete_model(self, request: HttpRequest, obj: ListEntry) -> None:
+        remove_list_entry(entry=obj, actor=request.user.get_username())
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ListEntry]) -> None:
+        for entry in queryset:
+            remove_list_entry(entry=entry, actor=request.user.get_username())
 
 
 @admin.register(RiskThresholds)
 class RiskThresholdsAdmin(admin.ModelAdmin):
     list_display = ("__str__", "merchant", "review_at", "decline_at")
+
+    def save_model(self, request: HttpRequest, obj: RiskThresholds, form: object, change: bool) -> None:
+        save_thresholds(thresholds=obj, actor=request.user.get_username())
+
+    def delete_model(self, request: HttpRequest, obj: RiskThresholds) -> None:
+        delete_thresholds(thresholds=obj, actor=request.user.get_username())
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[RiskThresholds]) -> None:
+        for thresholds in queryset:
+            delete_thresholds(thresholds=thresholds, actor=request.user.get_username())
 
 
 @admin.register(FraudDecision)
@@ -80,15 +94,6 @@ class FraudDecisionAdmin(ReadOnlyAdmin):
     list_display = ("transaction", "score", "outcome", "decided_at")
     list_filter = ("outcome",)
     list_select_related = ("transaction",)
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
-    """Read-only for everyone, superusers included."""
-
-    list_display = ("at", "actor", "action", "object_type", "object_id", "note")
-    list_filter = ("action", "object_type")
-    search_fields = ("actor", "object_id", "note")
 
 
 @admin.register(AnalystReview)

@@ -1,9 +1,12 @@
-"""Block and allow lists: which entries a payment matches."""
+"""Block and allow lists: which entries a payment matches, and changing them (audited)."""
 
 import ipaddress
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Q
+
+from audit.services import delete_audited, record, save_audited, snapshot
 
 from .bin_countries import bin_country
 from .facts import PaymentFacts
@@ -81,12 +84,40 @@ def list_hits_many(payments: list[PaymentFacts]) -> list[list[ListHit]]:
 
 
 def add_list_entry(*, list_type: str, kind: str, value: str, reason: str = "", created_by: str = "") -> ListEntry:
+    """Put a value on a list (once: adding it again changes nothing), audited as `created_by`."""
     if list_type not in ListType.values or kind not in ListKind.values:
         raise ValueError(f"unknown list {list_type!r} or kind {kind!r}")
-    entry, _ = ListEntry.objects.get_or_create(
-        list_type=list_type,
-        kind=kind,
-        value=normalise_entry(kind, value),
-        defaults={"reason": reason, "created_by": created_by},
-    )
+    with transaction.atomic():
+        entry, created = ListEntry.objects.get_or_create(
+            list_type=list_type,
+            kind=kind,
+            value=normalise_entry(kind, value),
+            defaults={"reason": reason, "created_by": created_by},
+        )
+        if created:
+            record(
+                actor=created_by or "system", action="listentry.add", target=entry, after=snapshot(entry), note=reason
+            )
     return entry
+
+
+def save_list_entry(*, entry: ListEntry, actor: str) -> ListEntry:
+    """Add or edit an entry as given (the admin form), value normalised, audited."""
+    entry.value = normalise_entry(entry.kind, entry.value)
+    entry.created_by = entry.created_by or actor
+    save_audited(entry, actor=actor, note=entry.reason)
+    return entry
+
+
+def remove_list_entry(*, entry: ListEntry, actor: str) -> None:
+    delete_audited(entry, actor=actor)
+
+
+def remove_list_value(*, list_type: str, kind: str, value: str, actor: str) -> int:
+    """Take a value off a list; returns how many entries went (0 or 1)."""
+    entries = ListEntry.objects.filter(list_type=list_type, kind=kind, value=normalise_entry(kind, value))
+    removed = 0
+    for entry in entries:
+        remove_list_entry(entry=entry, actor=actor)
+        removed += 1
+    return removed

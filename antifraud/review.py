@@ -10,13 +10,13 @@ from uuid import UUID
 from django.conf import settings
 from django.db import transaction
 
+from audit.services import record
 from eventbus.outbox import enqueue_event
 from payproc.http.errors import DomainError
 from transactions import cache
 from transactions.models import Status, Transaction
 from transactions.services import transition_transaction
 
-from . import audit
 from .events import DECISION
 from .models import AnalystReview, FraudDecision, Outcome
 
@@ -67,7 +67,7 @@ def review_transaction(*, transaction_id: UUID | str, analyst: str, outcome: str
                 "decided_by": actor,
             },
         )
-        audit.record(
+        record(
             actor=analyst,
             action=f"review.{outcome}",
             target=tx,

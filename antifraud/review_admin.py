@@ -3,15 +3,16 @@
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.services import notes_for, record
 from payproc.http.errors import DomainError
 
-from . import audit
 from .bin_countries import bin_country
 from .lists import add_list_entry
 from .models import ListKind, ListType, ReviewQueueItem
@@ -163,7 +164,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             "can_review": self._can_review(request) and tx.status == "review",
             "can_list": request.user.has_perm("antifraud.add_listentry"),
             "opts": self.model._meta,
-            "notes": audit.notes_for(tx),
+            "notes": notes_for(tx),
         }
         return TemplateResponse(request, self.change_form_template, context)
 
@@ -189,19 +190,22 @@ class ReviewQueueAdmin(admin.ModelAdmin):
                 }.get(kind)
                 if list_type not in ListType.values or not value:
                     raise DomainError("Nothing to add for that choice.")
-                entry = add_list_entry(list_type=list_type, kind=kind, value=value, reason=reason, created_by=analyst)
-                audit.record(
-                    actor=analyst,
-                    action=f"list.{list_type}",
-                    target=tx,
-                    after={"kind": kind, "value": entry.value},
-                    note=reason,
-                )
+                with transaction.atomic():  # the list entry and the payment's note together
+                    entry = add_list_entry(
+                        list_type=list_type, kind=kind, value=value, reason=reason, created_by=analyst
+                    )
+                    record(
+                        actor=analyst,
+                        action=f"list.{list_type}",
+                        target=tx,
+                        after={"kind": kind, "value": entry.value},
+                        note=reason,
+                    )
                 self.message_user(request, f"Added {kind} to the {list_type} list.", messages.SUCCESS)
             elif action == "note":
                 if not reason.strip():
                     raise DomainError("The note is empty.")
-                audit.record(actor=analyst, action="note", target=tx, note=reason)
+                record(actor=analyst, action="note", target=tx, note=reason)
                 self.message_user(request, "Note added.", messages.SUCCESS)
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)

@@ -15,7 +15,7 @@ ANALYST_PERMISSIONS = [
     ("antifraud", "view_reviewqueueitem"),
     ("antifraud", "view_frauddecision"),
     ("antifraud", "view_analystreview"),
-    ("antifraud", "view_auditentry"),
+    ("audit", "view_auditentry"),
     ("antifraud", "view_listentry"),
     ("antifraud", "add_listentry"),
     ("antifraud", "change_listentry"),

@@ -1,11 +1,14 @@
-"""Changing rules: every create, update and delete leaves a RuleChange row (who, when, before, after)."""
+"""Changing rules and thresholds: every create, update and delete leaves an audit entry (who, when,
+before, after) in its transaction; a rule's changes are also kept as RuleChange rows, shown on the rule."""
 
 from typing import Any
 
 from django.db import transaction
 from django.forms.models import model_to_dict
 
-from .models import FraudRule, RuleChange
+from audit.services import delete_audited, record, save_audited
+
+from .models import FraudRule, RiskThresholds, RuleChange
 
 _FIELDS = ("name", "rule_type", "parameters", "score", "enabled", "merchant", "description")
 
@@ -35,6 +38,8 @@ def save_rule(*, rule: FraudRule, actor: str) -> FraudRule:
                 before=before,
                 after=after,
             )
+            action = "fraudrule.change" if before else "fraudrule.add"
+            record(actor=actor, action=action, target=rule, before=before, after=after)
     return rule
 
 
@@ -43,4 +48,16 @@ def delete_rule(*, rule: FraudRule, actor: str) -> None:
         RuleChange.objects.create(
             rule=rule, rule_name=rule.name, action="deleted", changed_by=actor, before=rule_snapshot(rule), after=None
         )
+        record(actor=actor, action="fraudrule.delete", target=rule, before=rule_snapshot(rule))
         rule.delete()
+
+
+def save_thresholds(*, thresholds: RiskThresholds, actor: str) -> RiskThresholds:
+    """Validate and save review/decline thresholds (global or a merchant's), audited."""
+    thresholds.full_clean()
+    save_audited(thresholds, actor=actor)
+    return thresholds
+
+
+def delete_thresholds(*, thresholds: RiskThresholds, actor: str) -> None:
+    delete_audited(thresholds, actor=actor)

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .api_keys import IssuedKey, issue_api_key, revoke_api_key, rotate_api_key
+from .api_keys import IssuedKey, issue_api_key, rename_api_key, revoke_api_key, rotate_api_key, save_merchant
 from .models import ApiKey, Merchant, Transaction, TransactionEvent
 
 
@@ -36,10 +36,14 @@ class MerchantAdmin(admin.ModelAdmin):
     inlines = (ApiKeyInline,)
     actions = ("issue_key",)
 
+    def save_model(self, request: HttpRequest, obj: Merchant, form: object, change: bool) -> None:
+        save_merchant(merchant=obj, actor=request.user.get_username())
+
     @admin.action(description="Issue a new API key (shown once)", permissions=["change"])
     def issue_key(self, request: HttpRequest, queryset: QuerySet[Merchant]) -> None:
+        actor = request.user.get_username()
         for merchant in queryset:
-            _show_once(request, issue_api_key(merchant=merchant, name="issued in the admin"))
+            _show_once(request, issue_api_key(merchant=merchant, name="issued in the admin", actor=actor))
 
 
 @admin.register(ApiKey)
@@ -53,17 +57,23 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: ApiKey | None = None) -> bool:
+        return False  # revoke instead: the key's history stays
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: object, change: bool) -> None:
+        rename_api_key(api_key=obj, name=obj.name, actor=request.user.get_username())
+
     @admin.action(description="Revoke selected keys")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for api_key in queryset:
-            revoke_api_key(api_key=api_key)
+            revoke_api_key(api_key=api_key, actor=request.user.get_username())
         self.message_user(request, f"Revoked {queryset.count()} key(s).", messages.SUCCESS)
 
     @admin.action(description="Rotate selected keys (new key now, old one expires after the overlap)")
     def rotate(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         overlap = timedelta(hours=settings.API_KEY_ROTATION_OVERLAP_HOURS)
         for api_key in queryset.filter(revoked_at__isnull=True):
-            _show_once(request, rotate_api_key(api_key=api_key, overlap=overlap))
+            _show_once(request, rotate_api_key(api_key=api_key, overlap=overlap, actor=request.user.get_username()))
 
 
 class TransactionEventInline(admin.TabularInline):

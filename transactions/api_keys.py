@@ -1,4 +1,5 @@
-"""Merchants' API keys: made once, shown once, stored as a SHA-256 hash with a visible prefix."""
+"""Merchants and their API keys: a key is made once, shown once, stored as a SHA-256 hash with a visible
+prefix. Every change is audited (who, before, after) in its own database transaction."""
 
 import hashlib
 import secrets
@@ -9,7 +10,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from audit.services import record, save_audited, snapshot
+
 from .models import ApiKey, Merchant
+
+SYSTEM = "system"
 
 KEY_MODES = ("test", "live")
 _VISIBLE_CHARS = 4
@@ -26,31 +31,64 @@ def hash_key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue_api_key(*, merchant: Merchant, name: str = "", mode: str | None = None) -> IssuedKey:
+_KEY_FIELDS = ("merchant", "name", "prefix", "expires_at", "revoked_at")  # never the hash
+
+
+def issue_api_key(*, merchant: Merchant, name: str = "", mode: str | None = None, actor: str = SYSTEM) -> IssuedKey:
     mode = mode or settings.API_KEY_MODE
     if mode not in KEY_MODES:
         raise ValueError(f"API key mode must be one of {KEY_MODES}, not {mode!r}")
     secret = f"sk_{mode}_{secrets.token_urlsafe(32)}"
     prefix = secret[: len(f"sk_{mode}_") + _VISIBLE_CHARS]
-    api_key = ApiKey.objects.create(merchant=merchant, name=name, prefix=prefix, key_hash=hash_key(secret))
+    with transaction.atomic():
+        api_key = ApiKey.objects.create(merchant=merchant, name=name, prefix=prefix, key_hash=hash_key(secret))
+        record(actor=actor, action="apikey.issue", target=api_key, after=snapshot(api_key, fields=_KEY_FIELDS))
     return IssuedKey(api_key=api_key, secret=secret)
 
 
-def create_merchant(*, name: str, mode: str | None = None) -> tuple[Merchant, IssuedKey]:
+def create_merchant(*, name: str, mode: str | None = None, actor: str = SYSTEM) -> tuple[Merchant, IssuedKey]:
     with transaction.atomic():
         merchant = Merchant.objects.create(name=name)
-        issued = issue_api_key(merchant=merchant, name="default", mode=mode)
+        record(actor=actor, action="merchant.add", target=merchant, after=snapshot(merchant))
+        issued = issue_api_key(merchant=merchant, name="default", mode=mode, actor=actor)
     return merchant, issued
 
 
-def revoke_api_key(*, api_key: ApiKey) -> ApiKey:
-    if api_key.revoked_at is None:
-        api_key.revoked_at = timezone.now()
-        api_key.save(update_fields=["revoked_at"])
+def save_merchant(*, merchant: Merchant, actor: str) -> Merchant:
+    """An edit of a merchant (name, active), audited: deactivating one stops its keys at once (key cache)."""
+    save_audited(merchant, actor=actor)
+    return merchant
+
+
+def revoke_api_key(*, api_key: ApiKey, actor: str = SYSTEM) -> ApiKey:
+    with transaction.atomic():
+        api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+        if api_key.revoked_at is None:
+            before = snapshot(api_key, fields=_KEY_FIELDS)
+            api_key.revoked_at = timezone.now()
+            api_key.save(update_fields=["revoked_at"])
+            after = snapshot(api_key, fields=_KEY_FIELDS)
+            record(actor=actor, action="apikey.revoke", target=api_key, before=before, after=after)
     return api_key
 
 
-def rotate_api_key(*, api_key: ApiKey, overlap: timedelta) -> IssuedKey:
+def rename_api_key(*, api_key: ApiKey, name: str, actor: str) -> ApiKey:
+    with transaction.atomic():
+        api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+        before = snapshot(api_key, fields=_KEY_FIELDS)
+        api_key.name = name
+        api_key.save(update_fields=["name"])
+        record(
+            actor=actor,
+            action="apikey.rename",
+            target=api_key,
+            before=before,
+            after=snapshot(api_key, fields=_KEY_FIELDS),
+        )
+    return api_key
+
+
+def rotate_api_key(*, api_key: ApiKey, overlap: timedelta, actor: str = SYSTEM) -> IssuedKey:
     """A new key for the same merchant and name; the old one keeps working for `overlap`, then expires.
 
     The overlap lets the merchant deploy the new key before the old one stops. An old key already due to
@@ -61,11 +99,20 @@ def rotate_api_key(*, api_key: ApiKey, overlap: timedelta) -> IssuedKey:
         old = ApiKey.objects.select_for_update().get(pk=api_key.pk)
         if old.revoked_at is not None:
             raise ValueError(f"key {old.prefix}… is revoked; issue a new key instead of rotating it")
+        before = snapshot(old, fields=_KEY_FIELDS)
         ends = timezone.now() + overlap
         if old.expires_at is None or old.expires_at > ends:
             old.expires_at = ends
             old.save(update_fields=["expires_at"])
-        issued = issue_api_key(merchant=old.merchant, name=old.name, mode=mode)
+        issued = issue_api_key(merchant=old.merchant, name=old.name, mode=mode, actor=actor)
+        record(
+            actor=actor,
+            action="apikey.rotate",
+            target=old,
+            before=before,
+            after=snapshot(old, fields=_KEY_FIELDS),
+            note=f"replaced by {issued.api_key.prefix}",
+        )
     return issued
 
 

@@ -6,7 +6,7 @@ from django.test import Client
 
 from alerts.evaluation import evaluate_event
 from alerts.models import AlertRule, Incident, Silence
-from antifraud.models import AuditEntry
+from audit.models import AuditEntry
 
 from .helpers import decision_event
 

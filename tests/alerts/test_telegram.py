@@ -11,6 +11,7 @@ from alerts.delivery import deliver_due_notifications
 from alerts.escalation import escalate_due_incidents
 from alerts.evaluation import evaluate_event
 from alerts.models import Incident, Notification
+from audit.models import AuditEntry
 
 from .conftest import BOT_TOKEN, WEBHOOK_SECRET
 from .helpers import decision_event
@@ -96,6 +97,8 @@ def test_acknowledge_button_acts_as_the_linked_user_and_stops_escalation(inciden
     assert response.status_code == 200 and response.json()["acted"] is True
     incident.refresh_from_db()
     assert (incident.state, incident.acknowledged_by) == ("acknowledged", "olga")
+    audited = AuditEntry.objects.get(action="incident.acknowledge")
+    assert (audited.actor, audited.before, audited.after) == ("olga", {"state": "firing"}, {"state": "acknowledged"})
     assert bot_api.sent("answerCallbackQuery")[0]["text"] == "Acknowledged as olga."
     with time_machine.travel(timezone.now() + timedelta(minutes=50)):  # within the acknowledgement timeout
         assert escalate_due_incidents() == 0

@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import DatabaseError, connections
 
-from antifraud.models import AuditEntry
 from antifraud.review import AlreadyReviewed, ReasonRequired, review_transaction
 from antifraud.services import decide_transaction
+from audit.models import AuditEntry
 from eventbus.models import OutboxEvent
 from transactions.authorization import authorize_transaction
 from transactions.models import Transaction
@@ -95,7 +95,7 @@ def test_two_analysts_at_once_make_one_transition(make_payment, rule, thresholds
 def test_every_review_is_audited_and_the_audit_log_cannot_be_changed(in_review):
     review_transaction(transaction_id=in_review.id, analyst="ann", outcome="decline", reason="chargeback risk")
 
-    entry = AuditEntry.objects.get()
+    entry = AuditEntry.objects.get(object_type="transactions.Transaction")
     assert (entry.actor, entry.action, entry.object_id, entry.note) == (
         "ann",
         "review.decline",

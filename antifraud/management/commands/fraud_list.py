@@ -2,8 +2,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from antifraud.lists import add_list_entry, normalise_entry
+from antifraud.lists import add_list_entry, normalise_entry, remove_list_value
 from antifraud.models import ListEntry, ListKind, ListType
+from audit.services import command_actor
 
 
 class Command(BaseCommand):
@@ -37,8 +38,8 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         if action == "add":
-            add_list_entry(list_type=list_type, kind=kind, value=value, reason=reason, created_by="manage.py")
+            add_list_entry(list_type=list_type, kind=kind, value=value, reason=reason, created_by=command_actor())
             self.stdout.write(f"added {list_type} {kind} {normalised}")
         else:
-            deleted, _ = ListEntry.objects.filter(list_type=list_type, kind=kind, value=normalised).delete()
-            self.stdout.write(f"removed {deleted}")
+            removed = remove_list_value(list_type=list_type, kind=kind, value=value, actor=command_actor())
+            self.stdout.write(f"removed {removed}")

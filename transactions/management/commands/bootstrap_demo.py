@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from alerts.models import AlertRule
 from antifraud.analytics import describe_analytics
 from antifraud.models import FraudRule
+from audit.services import command_actor
 from transactions.api_keys import create_merchant, issue_api_key
 from transactions.models import Merchant
 
@@ -20,9 +21,9 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         merchant = Merchant.objects.filter(name=DEMO_MERCHANT).first()
         if merchant is None:
-            merchant, issued = create_merchant(name=DEMO_MERCHANT, mode="test")
+            merchant, issued = create_merchant(name=DEMO_MERCHANT, mode="test", actor=command_actor())
         else:
-            issued = issue_api_key(merchant=merchant, name="make run", mode="test")
+            issued = issue_api_key(merchant=merchant, name="make run", mode="test", actor=command_actor())
         if not FraudRule.objects.exists():
             call_command("load_fraud_rules", stdout=self.stdout)
         if not AlertRule.objects.exists():

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from audit.services import command_actor
 from transactions.api_keys import KEY_MODES, issue_api_key
 from transactions.models import Merchant
 
@@ -18,6 +19,6 @@ class Command(BaseCommand):
             merchant = Merchant.objects.get(pk=merchant_id)
         except (Merchant.DoesNotExist, ValidationError):
             raise CommandError(f"no merchant {merchant_id!r}") from None
-        issued = issue_api_key(merchant=merchant, name=name, mode=mode)
+        issued = issue_api_key(merchant=merchant, name=name, mode=mode, actor=command_actor())
         self.stdout.write(f"prefix={issued.api_key.prefix}")
         self.stdout.write(f"api_key={issued.secret}")

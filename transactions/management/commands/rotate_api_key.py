@@ -4,6 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from audit.services import command_actor
 from transactions.api_keys import rotate_api_key
 from transactions.models import ApiKey
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         if len(keys) != 1:
             raise CommandError(f"{len(keys)} active keys have the prefix {prefix!r}; rotate in the admin instead.")
         hours = settings.API_KEY_ROTATION_OVERLAP_HOURS if overlap_hours is None else overlap_hours
-        issued = rotate_api_key(api_key=keys[0], overlap=timedelta(hours=hours))
+        issued = rotate_api_key(api_key=keys[0], overlap=timedelta(hours=hours), actor=command_actor())
         keys[0].refresh_from_db()
         self.stdout.write(f"old key {prefix}… expires at {keys[0].expires_at.isoformat()}")
         self.stdout.write(f"prefix={issued.api_key.prefix}")
