@@ -1,8 +1,10 @@
 from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from payproc.http.methods import MethodCheckedFirst
 from transactions.api import docs
 
 from ..alertmanager import receive
@@ -11,7 +13,7 @@ from .authentication import AlertmanagerToken, TelegramSecretToken
 from .serializers import AlertmanagerWebhook
 
 
-class AlertmanagerWebhookView(APIView):
+class AlertmanagerWebhookView(MethodCheckedFirst, APIView):
     """Prometheus alerts in: each firing alert opens or updates an incident; resolved ones resolve it."""
 
     authentication_classes: list = []
@@ -20,6 +22,7 @@ class AlertmanagerWebhookView(APIView):
 
     @extend_schema(
         operation_id="alertmanager_webhook",
+        auth=[{"AlertmanagerToken": []}],
         request=AlertmanagerWebhook,
         responses={200: dict, **docs.errors(400, 401, 403)},
         tags=["alerts"],
@@ -31,7 +34,7 @@ class AlertmanagerWebhookView(APIView):
         return Response(receive(payload.validated_data))
 
 
-class TelegramWebhookView(APIView):
+class TelegramWebhookView(MethodCheckedFirst, APIView):
     """Telegram updates in (setWebhook with secret_token): the Acknowledge / Resolve buttons."""
 
     authentication_classes: list = []
@@ -40,11 +43,14 @@ class TelegramWebhookView(APIView):
 
     @extend_schema(
         operation_id="telegram_webhook",
+        auth=[{"TelegramSecretToken": []}],
         request=dict,
         responses={200: dict, **docs.errors(400, 401, 403)},
         tags=["alerts"],
         summary="Telegram webhook (X-Telegram-Bot-Api-Secret-Token)",
     )
     def post(self, request: Request) -> Response:
-        outcome = handle_update(request.data if isinstance(request.data, dict) else {})
+        if not isinstance(request.data, dict):
+            raise ValidationError("A Telegram update is a JSON object.", code="invalid_update")
+        outcome = handle_update(request.data)
         return Response({"ok": True, "acted": bool(outcome and outcome.acted)})

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -10,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from antifraud.analytics import BUCKETS, Summary, SummaryQuery, get_analytics
+from payproc.http.fields import ChoiceParam, IsoDateTimeParam
 from transactions.api import docs
 from transactions.money import format_minor
 
@@ -18,12 +20,12 @@ MAX_POINTS = 2000  # buckets per answer
 
 class SummaryParams(serializers.Serializer):
     # "from" is a keyword in Python: the field is declared below under its real name.
-    to = serializers.DateTimeField(required=False)
-    bucket = serializers.ChoiceField(choices=BUCKETS, required=False, default="hour")
+    to = IsoDateTimeParam(required=False)
+    bucket = ChoiceParam(choices=BUCKETS, required=False, default="hour")
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
-        fields["from"] = serializers.DateTimeField(required=False)
+        fields["from"] = IsoDateTimeParam(required=False)
         return fields
 
     def validate(self, attrs: dict) -> dict:
@@ -69,8 +71,10 @@ class AnalyticsSummaryView(APIView):
     @extend_schema(
         operation_id="analytics_summary",
         parameters=[
-            OpenApiParameter("from", str, description="ISO 8601 start (inclusive); default 24 h before `to`."),
-            OpenApiParameter("to", str, description="ISO 8601 end (exclusive); default now."),
+            OpenApiParameter(
+                "from", OpenApiTypes.DATETIME, description="ISO 8601 start (inclusive); default 24 h before `to`."
+            ),
+            OpenApiParameter("to", OpenApiTypes.DATETIME, description="ISO 8601 end (exclusive); default now."),
             OpenApiParameter("bucket", str, enum=list(BUCKETS), description="Series granularity; default hour."),
         ],
         responses={200: dict, **docs.errors(400, 401, 429)},

@@ -182,6 +182,18 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Alertmanager's `status` (firing/resolved) is not the payment status.
     "ENUM_NAME_OVERRIDES": {"AlertmanagerStatusEnum": ["firing", "resolved"]},
+    # The webhooks take their own secrets (alerts/api/authentication.py), not a merchant's key.
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "AlertmanagerToken": {"type": "http", "scheme": "bearer", "description": "ALERTMANAGER_WEBHOOK_TOKEN"},
+            "TelegramSecretToken": {
+                "type": "apiKey",
+                "in": "header",
+                "name": "X-Telegram-Bot-Api-Secret-Token",
+                "description": "TELEGRAM_WEBHOOK_SECRET, as given to setWebhook",
+            },
+        }
+    },
 }
 
 # --- Payments -------------------------------------------------------------------------------

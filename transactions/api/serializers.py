@@ -8,11 +8,14 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 import pycountry
+from django.core.validators import RegexValidator
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
+from iso4217 import Currency
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
+from payproc.http.fields import IPAddressField, StrictCharField, StrictIntegerField
 from payproc.http.logging import contains_card_number
 from transactions.models import Status, Transaction
 from transactions.services import Customer, PaymentRequest
@@ -21,6 +24,18 @@ METADATA_MAX_KEYS = 20
 METADATA_KEY_MAX_LENGTH = 40
 METADATA_VALUE_MAX_LENGTH = 500
 _DECIMAL_STRING = re.compile(r"^\s*\d+(\.\d+)?\s*$")
+# 12 to 19 digits, with spaces or dashes anywhere; the Luhn check is the service's.
+CARD_NUMBER_PATTERN = r"^(?:[ -]*[0-9]){12,19}[ -]*$"
+PAYABLE_CURRENCIES = sorted(currency.code for currency in Currency if currency.exponent is not None)
+COUNTRIES = sorted(country.alpha_2 for country in pycountry.countries)
+
+
+@extend_schema_field({"type": "string", "enum": PAYABLE_CURRENCIES, "example": "USD"})
+class CurrencyField(StrictCharField):
+    """An ISO 4217 code in capitals; whether it can be paid in is the service's check."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_length=3, max_length=3, **kwargs)
 
 
 class StrictSerializer(serializers.Serializer):
@@ -65,7 +80,13 @@ class InputSerializer(StrictSerializer):
 
 
 @extend_schema_field(
-    {"oneOf": [{"type": "string", "pattern": r"^\d+(\.\d+)?$"}, {"type": "number"}], "example": "49.99"}
+    {
+        "oneOf": [
+            {"type": "string", "pattern": r"^\d+(\.\d+)?$"},
+            {"type": "number", "minimum": 0, "exclusiveMinimum": True},
+        ],
+        "example": "49.99",
+    }
 )
 class AmountField(serializers.Field):
     """A positive amount in major units, as a JSON number or a decimal string; never a float."""
@@ -96,41 +117,72 @@ def _reject_card_data(value: str, field: str) -> str:
     return value
 
 
+@extend_schema_field({"type": "string", "enum": ["", *COUNTRIES], "example": "US"})
+class CountryField(StrictCharField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_blank=True, max_length=2, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        if value and value not in _COUNTRY_SET:
+            raise serializers.ValidationError(
+                "country must be an ISO 3166-1 alpha-2 code in capitals, e.g. US.", code="invalid_country"
+            )
+        return value
+
+
+_COUNTRY_SET = frozenset(COUNTRIES)
+
+
 class CustomerIn(StrictSerializer):
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
-    ip = serializers.IPAddressField(required=False, allow_null=True)
-    country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+    ip = IPAddressField(required=False, allow_null=True)
+    country = CountryField(required=False)
 
-    def validate_country(self, value: str) -> str:
-        if value and pycountry.countries.get(alpha_2=value.upper()) is None:
-            raise serializers.ValidationError("country must be an ISO 3166-1 alpha-2 code.", code="invalid_country")
-        return value.upper()
+
+@extend_schema_field({"type": "string", "pattern": CARD_NUMBER_PATTERN, "maxLength": 40, "example": "4242424242424242"})
+class CardNumberField(StrictCharField):
+    pass
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "maxProperties": METADATA_MAX_KEYS,
+        "additionalProperties": {"type": "string", "maxLength": METADATA_VALUE_MAX_LENGTH},
+    }
+)
+class MetadataField(serializers.DictField):
+    pass
 
 
 class TransactionIn(InputSerializer):
+    """A card payment to accept."""
+
     amount = AmountField(help_text='Major units: 10.50 or "10.50". At most the currency\'s ISO 4217 decimals.')
-    currency = serializers.CharField(min_length=3, max_length=3, help_text="ISO 4217 code, e.g. USD.")
-    card_number = serializers.CharField(max_length=40, trim_whitespace=True, write_only=True)
-    expiry_month = serializers.IntegerField(min_value=1, max_value=12)
-    expiry_year = serializers.IntegerField(min_value=2000, max_value=2100)
-    cvv = serializers.RegexField(
-        r"^\d{3,4}$", write_only=True, error_messages={"invalid": "cvv must be 3 or 4 digits."}
+    currency = CurrencyField(help_text="ISO 4217 code in capitals, e.g. USD.")
+    card_number = CardNumberField(
+        max_length=40, trim_whitespace=True, write_only=True, help_text="12-19 digits passing the Luhn check."
     )
-    merchant_reference = serializers.CharField(required=False, allow_blank=True, max_length=128)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    expiry_month = StrictIntegerField(min_value=1, max_value=12)
+    expiry_year = StrictIntegerField(min_value=2000, max_value=2100, help_text="The card must not have expired.")
+    cvv = StrictCharField(
+        write_only=True,
+        validators=[RegexValidator(r"^\d{3,4}$", "cvv must be 3 or 4 digits.")],
+        help_text="3 digits, 4 for American Express.",
+    )
+    merchant_reference = StrictCharField(required=False, allow_blank=True, max_length=128)
+    description = StrictCharField(required=False, allow_blank=True, max_length=500)
     customer = CustomerIn(required=False)
-    device_id = serializers.CharField(required=False, allow_blank=True, max_length=128)
-    metadata = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, max_length=METADATA_VALUE_MAX_LENGTH),
+    device_id = StrictCharField(required=False, allow_blank=True, max_length=128)
+    metadata = MetadataField(
+        child=StrictCharField(allow_blank=True, max_length=METADATA_VALUE_MAX_LENGTH),
         required=False,
-        help_text=f"Up to {METADATA_MAX_KEYS} string keys and values.",
+        help_text=f"Up to {METADATA_MAX_KEYS} string values, keys of 1 to {METADATA_KEY_MAX_LENGTH} characters.",
     )
-    idempotency_key = serializers.CharField(
+    idempotency_key = StrictCharField(
         required=False, max_length=255, help_text="Alternative to the Idempotency-Key header."
     )
-
-    def validate_currency(self, value: str) -> str:
-        return value.upper()
 
     def validate_description(self, value: str) -> str:
         return _reject_card_data(value, "description")

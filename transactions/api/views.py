@@ -5,7 +5,6 @@ from uuid import UUID
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,6 +17,7 @@ from transactions.services import create_transaction
 
 from . import docs
 from .filters import TransactionFilter
+from .pagination import NewestFirst
 from .serializers import TransactionIn, TransactionOut
 
 
@@ -79,13 +79,6 @@ class TransactionDetailView(APIView):
         resource = TransactionOut(tx).data
         cache.store_resource(transaction_id, {"merchant_id": merchant_id, "resource": resource})
         return Response(resource)
-
-
-class NewestFirst(CursorPagination):
-    ordering = ("-created_at", "-id")
-    page_size = 50
-    page_size_query_param = "limit"
-    max_page_size = 100
 
 
 class TransactionListView(generics.ListAPIView):
