@@ -3,6 +3,7 @@
 ClickHouse in deployments; without CLICKHOUSE_URL the summary is computed from the main database.
 """
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -10,6 +11,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
 
+from payproc.http.errors import API_ERROR, DomainError
 from transactions.events import TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED
 
 from .events import DECISION
@@ -103,6 +105,26 @@ def rows_from_events(envelopes: list[dict[str, Any]]) -> tuple[list[dict[str, An
         elif envelope["type"] == DECISION:
             decisions.append(decision_row(envelope))
     return payments, decisions
+
+
+logger = logging.getLogger(__name__)
+
+
+class AnalyticsUnavailable(DomainError):
+    status_code = 503
+    error_type = API_ERROR
+    code = "analytics_unavailable"
+    default_message = "The analytics store cannot be reached right now; payments are not affected. Retry later."
+
+
+def summarise(query: "SummaryQuery") -> "Summary":
+    """The summary from the configured store. A store that fails (ClickHouse down, chDB unable to open
+    its files) is a 503 for this read, never a 500: payments and their events do not depend on it."""
+    try:
+        return get_analytics().summary(query)
+    except Exception as exc:
+        logger.exception("analytics store failed")
+        raise AnalyticsUnavailable() from exc
 
 
 def analytics_backend() -> str:

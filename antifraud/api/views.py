@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from antifraud.analytics import BUCKETS, Summary, SummaryQuery, get_analytics
+from antifraud.analytics import BUCKETS, Summary, SummaryQuery, summarise
 from payproc.http.fields import ChoiceParam, IsoDateTimeParam
 from transactions.api import docs
 from transactions.money import format_minor
@@ -77,7 +77,7 @@ class AnalyticsSummaryView(APIView):
             OpenApiParameter("to", OpenApiTypes.DATETIME, description="ISO 8601 end (exclusive); default now."),
             OpenApiParameter("bucket", str, enum=list(BUCKETS), description="Series granularity; default hour."),
         ],
-        responses={200: dict, **docs.errors(400, 401, 429)},
+        responses={200: dict, **docs.errors(400, 401, 429, 503)},
         summary="Payments, volume, approval and fraud rates, top fired rules",
         tags=["analytics"],
     )
@@ -85,4 +85,4 @@ class AnalyticsSummaryView(APIView):
         params = SummaryParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         query = SummaryQuery(merchant_id=str(request.user.pk), **params.validated_data)
-        return Response(render(get_analytics().summary(query), query))
+        return Response(render(summarise(query), query))

@@ -236,3 +236,20 @@ def test_migrations_use_only_types_clickhouse_18_16_knows():
 
     sql = "".join(path.read_text() for path in Path(settings.CLICKHOUSE_MIGRATIONS_DIR).glob("*.sql"))
     assert "DateTime64" not in sql and "LowCardinality" not in sql
+
+
+def test_an_unreachable_analytics_store_is_a_503_not_a_500(api, settings):
+    settings.CLICKHOUSE_URL = f"clickhouse://127.0.0.1:{_closed_port()}/payproc"
+
+    response = api.get("/analytics/summary")
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "analytics_unavailable"
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
