@@ -1,4 +1,5 @@
 import pytest
+import redis
 from rest_framework.test import APIClient
 
 from tests.conftest import error_of
@@ -32,6 +33,8 @@ def test_the_limit_holds_after_redis_forgets_its_scripts(api, tight_limits):
 
 def test_the_limit_holds_when_the_limit_store_is_another_redis_than_the_cache(api, tight_limits, settings):
     settings.RATE_LIMIT_STORAGE_URL = settings.REDIS_URL.rsplit("/", 1)[0] + "/13"
+    # Key ids restart with each test database: start that Redis database empty like the shared one.
+    redis.Redis.from_url(settings.RATE_LIMIT_STORAGE_URL).flushdb()
 
     assert [api.get("/transactions").status_code for _ in range(4)] == [200, 200, 200, 429]
 
