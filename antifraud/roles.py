@@ -37,7 +37,7 @@ RISK_ADMIN_PERMISSIONS = (
         )
         for verb in ("view", "add", "change", "delete")
     ]
-    + [("antifraud", "view_rulechange")]
+    + [("antifraud", "view_rulechange"), ("axes", "view_accessattempt"), ("axes", "delete_accessattempt")]
 )
 
 ROLES = {ANALYST: ANALYST_PERMISSIONS, RISK_ADMIN: RISK_ADMIN_PERMISSIONS}

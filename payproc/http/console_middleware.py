@@ -1,4 +1,5 @@
-"""Browser-console middleware (sessions, logins, messages) that runs only on the console's paths.
+"""Browser-console middleware (sessions, logins, messages, login lockout, session lifetime) that runs
+only on the console's paths.
 
 The merchant API authenticates every request with its API key and never uses a session, a Django
 login or a flash message, yet Django's stack would build all three for every payment. Each
@@ -6,11 +7,18 @@ class here is the Django middleware of the same name (a subclass, so the admin's
 skipped unless the path starts with one of `CONSOLE_PATH_PREFIXES`.
 """
 
+import time
+from collections.abc import Callable
+
+from axes import middleware as axes
 from django.conf import settings
+from django.contrib.auth import logout
 from django.contrib.auth import middleware as auth
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages import middleware as messages
 from django.contrib.sessions import middleware as sessions
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.deprecation import MiddlewareMixin
 
 
@@ -36,3 +44,25 @@ def _console_only(middleware: type[MiddlewareMixin]) -> type[MiddlewareMixin]:
 SessionMiddleware = _console_only(sessions.SessionMiddleware)
 AuthenticationMiddleware = _console_only(auth.AuthenticationMiddleware)
 MessageMiddleware = _console_only(messages.MessageMiddleware)
+AxesMiddleware = _console_only(axes.AxesMiddleware)
+
+
+class _SessionLifetime:
+    """Sign a console user out ADMIN_SESSION_MAX_AGE after they signed in, however active they are
+    (the idle limit is the session cookie's sliding age)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            signed_in = request.session.setdefault(SIGNED_IN_AT, time.time())
+            if time.time() - signed_in > settings.ADMIN_SESSION_MAX_AGE.total_seconds():
+                logout(request)
+                return redirect_to_login(request.get_full_path(), login_url=reverse("admin:login"))
+        return self.get_response(request)
+
+
+SIGNED_IN_AT = "payproc_signed_in_at"
+SessionLifetimeMiddleware = _console_only(_SessionLifetime)  # type: ignore[arg-type]

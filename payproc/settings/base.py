@@ -1,5 +1,6 @@
 """Settings shared by every environment. The environment is read here, once; code asks `settings`."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -45,6 +46,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "audit",
+    "axes",
+    "access",
     "eventbus",
     "transactions",
     "antifraud",
@@ -63,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "payproc.http.console_middleware.AuthenticationMiddleware",
     "payproc.http.console_middleware.MessageMiddleware",
+    "payproc.http.console_middleware.AxesMiddleware",
+    "payproc.http.console_middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "payproc.http.middleware.AccessLogMiddleware",
 ]
@@ -71,6 +76,27 @@ MIDDLEWARE = [
 # logins and messages (payproc/http/console_middleware.py); the API authenticates with its keys. CSRF
 # stays Django's own middleware for every path (the API's views are exempt; it costs next to nothing).
 CONSOLE_PATH_PREFIXES = env.tuple("CONSOLE_PATH_PREFIXES", default=("/admin/",))
+
+# --- Back-office access (access/) -------------------------------------------------------------
+# Failed logins lock an account/address pair (django-axes): after ADMIN_LOGIN_FAILURE_LIMIT failures
+# for ADMIN_LOCKOUT_MINUTES (PCI DSS 8.3.4: at most 10, at least 30 minutes). A Risk admin unlocks.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "payproc.http.client_ip.client_ip"  # honours TRUSTED_PROXIES like the API
+AXES_ENABLE_ADMIN = False  # access/admin.py registers the attempts with an audited unlock action
+AXES_VERBOSE = False
+# axes looks for its middleware by name; payproc runs it as a console-only subclass (console_middleware.py).
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
+# Console sessions (PCI DSS 8.2.8): signed out after ADMIN_SESSION_IDLE_MINUTES without a request
+# (the cookie's age slides with each request) and ADMIN_SESSION_MAX_HOURS after signing in, whatever.
+SESSION_COOKIE_AGE = 60 * env.int("ADMIN_SESSION_IDLE_MINUTES", default=15)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_HTTPONLY = True
+ADMIN_SESSION_MAX_AGE = timedelta(hours=env.int("ADMIN_SESSION_MAX_HOURS", default=8))
 
 ROOT_URLCONF = "payproc.urls"
 WSGI_APPLICATION = "payproc.wsgi.application"

@@ -22,6 +22,7 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_REDIRECT_EXEMPT = [r"^health$", r"^ready$", r"^metrics$"]
 SILENCED_SYSTEM_CHECKS = [
+    *SILENCED_SYSTEM_CHECKS,
     *([] if SECURE_SSL_REDIRECT else ["security.W008"]),  # the redirect is the proxy's (see above)
     # Preloading is the operator's call: a domain on the browsers' preload list is hard to take off.
     *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),

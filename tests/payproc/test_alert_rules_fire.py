@@ -192,3 +192,33 @@ def test_a_payment_waiting_in_review_past_the_sla_fires(make_payment, settings, 
     scraped = _scrape(_web_metrics(), job="payproc-web", names=names)
     steady = [{"series": name, "values": f"{value:g}x15"} for name, value in scraped]
     _fires("PayprocReviewQueueOverSla", steady, expected=[], eval_minutes=6, tmp_path=tmp_path)
+
+
+def test_a_lockout_in_the_back_office_fires(tmp_path, django_user_model):
+    from django.test import Client as Browser
+
+    names = {"payproc_admin_lockouts_total"}
+    before = _scrape(_web_metrics(), job="payproc-web", names=names)
+    django_user_model.objects.create_user("mallory-target", password="right", is_staff=True)
+    browser = Browser()
+    for _ in range(10):
+        browser.post("/admin/login/", {"username": "mallory-target", "password": "guess"}, REMOTE_ADDR="192.0.2.66")
+    after = _scrape(_web_metrics(), job="payproc-web", names=names)
+
+    [(series, locked)], [(_, earlier)] = after, before
+    assert locked == earlier + 1
+    quiet, burst = f"{earlier:g}x15", f"{earlier:g}x5 {locked:g}x10"
+    _fires(
+        "PayprocAdminLoginFailures",
+        [{"series": series, "values": burst}],
+        expected=[{}],
+        eval_minutes=7,
+        tmp_path=tmp_path,
+    )
+    _fires(
+        "PayprocAdminLoginFailures",
+        [{"series": series, "values": quiet}],
+        expected=[],
+        eval_minutes=7,
+        tmp_path=tmp_path,
+    )
