@@ -5,7 +5,7 @@ BENCH_SECONDS ?= 10
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: dev-cert embedded-optional run serve test bench bench-fraud lint format services-up services-down clean web relay consumer worker beat analytics
+.PHONY: dev-cert embedded-optional run serve test bench bench-fraud lint format audit services-up services-down clean web relay consumer worker beat analytics
 
 # The full local stack (`make services-up` first): PostgreSQL, Redis, Kafka, a Celery worker and beat.
 STACK_ENV ?= DJANGO_SETTINGS_MODULE=payproc.settings.local \
@@ -79,6 +79,10 @@ bench-fraud: $(VENV)/.installed-dev var
 	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='payproc_bench'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U postgres payproc_bench
 	$(PY) scripts/bench.py fraud
+
+# pip-audit over the pinned requirements; fails when PyPI's advisory data cannot be reached.
+audit: $(VENV)/.installed-dev
+	scripts/audit.sh
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
