@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from access.reauth import RecentSignInRequired
+
 from .lists import remove_list_entry, save_list_entry
 from .models import AnalystReview, FraudDecision, FraudRule, ListEntry, RiskThresholds, RuleChange
 from .rule_services import delete_rule, delete_thresholds, save_rule, save_thresholds
@@ -32,7 +34,7 @@ class RuleChangeInline(admin.TabularInline):
 
 
 @admin.register(FraudRule)
-class FraudRuleAdmin(admin.ModelAdmin):
+class FraudRuleAdmin(RecentSignInRequired, admin.ModelAdmin):
     list_display = ("name", "rule_type", "score", "enabled", "merchant", "updated_at")
     list_filter = ("rule_type", "enabled")
     search_fields = ("name", "description")
@@ -57,7 +59,7 @@ class RuleChangeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ListEntry)
-class ListEntryAdmin(admin.ModelAdmin):
+class ListEntryAdmin(RecentSignInRequired, admin.ModelAdmin):
     list_display = ("list_type", "kind", "value", "reason", "created_by", "created_at")
     list_filter = ("list_type", "kind")
     search_fields = ("value", "reason")
@@ -75,7 +77,7 @@ class ListEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(RiskThresholds)
-class RiskThresholdsAdmin(admin.ModelAdmin):
+class RiskThresholdsAdmin(RecentSignInRequired, admin.ModelAdmin):
     list_display = ("__str__", "merchant", "review_at", "decline_at")
 
     def save_model(self, request: HttpRequest, obj: RiskThresholds, form: object, change: bool) -> None:

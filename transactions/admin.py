@@ -7,6 +7,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from access.reauth import RecentSignInRequired
+
 from .api_keys import IssuedKey, issue_api_key, rename_api_key, revoke_api_key, rotate_api_key, save_merchant
 from .models import ApiKey, Merchant, Transaction, TransactionEvent
 
@@ -30,7 +32,7 @@ def _show_once(request: HttpRequest, issued: IssuedKey) -> None:
 
 
 @admin.register(Merchant)
-class MerchantAdmin(admin.ModelAdmin):
+class MerchantAdmin(RecentSignInRequired, admin.ModelAdmin):
     list_display = ("name", "id", "is_active", "created_at")
     search_fields = ("name", "id")
     inlines = (ApiKeyInline,)
@@ -47,7 +49,7 @@ class MerchantAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(RecentSignInRequired, admin.ModelAdmin):
     list_display = ("prefix", "merchant", "name", "created_at", "last_used_at", "expires_at", "revoked_at")
     list_filter = ("revoked_at", "expires_at")
     readonly_fields = ("merchant", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at")

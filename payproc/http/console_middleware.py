@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 from axes import middleware as axes
+from csp import middleware as csp
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth import middleware as auth
@@ -20,19 +21,20 @@ from django.contrib.sessions import middleware as sessions
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.deprecation import MiddlewareMixin
+from django_permissions_policy import PermissionsPolicyMiddleware as _PermissionsPolicy
 
 
-def _on_console(request: HttpRequest) -> bool:
-    return request.path_info.startswith(settings.CONSOLE_PATH_PREFIXES)
+def _on_console(request: HttpRequest, prefixes: str = "CONSOLE_PATH_PREFIXES") -> bool:
+    return request.path_info.startswith(getattr(settings, prefixes))
 
 
-def _console_only(middleware: type[MiddlewareMixin]) -> type[MiddlewareMixin]:
+def _console_only(middleware: type[MiddlewareMixin], prefixes: str = "CONSOLE_PATH_PREFIXES") -> type[MiddlewareMixin]:
     if any(hasattr(middleware, hook) for hook in ("process_view", "process_exception")):
         raise TypeError(f"{middleware.__name__} has view hooks, which would still run on every path")
 
     class ConsoleOnly(middleware):  # type: ignore[valid-type,misc]
         def __call__(self, request: HttpRequest) -> HttpResponse:
-            if _on_console(request):
+            if _on_console(request, prefixes):
                 return super().__call__(request)
             return self.get_response(request)
 
@@ -66,3 +68,9 @@ class _SessionLifetime:
 
 SIGNED_IN_AT = "payproc_signed_in_at"
 SessionLifetimeMiddleware = _console_only(_SessionLifetime)  # type: ignore[arg-type]
+
+
+# Browser pages (the console and Swagger UI) get the Content-Security-Policy and Permissions-Policy; the
+# API's JSON answers have nothing a policy would govern.
+ContentSecurityPolicyMiddleware = _console_only(csp.CSPMiddleware, "BROWSER_PATH_PREFIXES")
+PermissionsPolicyMiddleware = _console_only(_PermissionsPolicy, "BROWSER_PATH_PREFIXES")

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "payproc.http.console_middleware.MessageMiddleware",
     "payproc.http.console_middleware.AxesMiddleware",
     "payproc.http.console_middleware.SessionLifetimeMiddleware",
+    "payproc.http.console_middleware.ContentSecurityPolicyMiddleware",
+    "payproc.http.console_middleware.PermissionsPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "payproc.http.middleware.AccessLogMiddleware",
 ]
@@ -76,6 +78,29 @@ MIDDLEWARE = [
 # logins and messages (payproc/http/console_middleware.py); the API authenticates with its keys. CSRF
 # stays Django's own middleware for every path (the API's views are exempt; it costs next to nothing).
 CONSOLE_PATH_PREFIXES = env.tuple("CONSOLE_PATH_PREFIXES", default=("/admin/",))
+# Pages a browser renders (the console and Swagger UI): these carry the browser security policies below.
+BROWSER_PATH_PREFIXES = (*CONSOLE_PATH_PREFIXES, "/docs")
+# Only payproc's own, vendored assets; no inline script or style, no framing, no plugins (django-csp).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features the console never uses are off (django-permissions-policy).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: [] for feature in ("camera", "microphone", "geolocation", "payment", "usb", "serial", "bluetooth")
+}
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # --- Back-office access (access/) -------------------------------------------------------------
 # Failed logins lock an account/address pair (django-axes): after ADMIN_LOGIN_FAILURE_LIMIT failures
@@ -97,6 +122,8 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_HTTPONLY = True
 ADMIN_SESSION_MAX_AGE = timedelta(hours=env.int("ADMIN_SESSION_MAX_HOURS", default=8))
+# Changing rules, thresholds, lists, merchants or API keys needs a sign-in at most this old (access/reauth.py).
+ADMIN_REAUTH_MINUTES = env.int("ADMIN_REAUTH_MINUTES", default=15)
 
 ROOT_URLCONF = "payproc.urls"
 WSGI_APPLICATION = "payproc.wsgi.application"

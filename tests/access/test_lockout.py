@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from transactions.models import Merchant
 
 LOGIN = "/admin/login/?next=/admin/"
 
@@ -106,3 +107,24 @@ def test_an_active_session_still_ends_after_its_absolute_lifetime(staff, setting
     with time_machine.travel(start + 8 * 3600 + 60):
         response = client.get("/admin/")
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_a_sensitive_change_asks_for_the_password_again_after_fifteen_minutes(db):
+    User.objects.create_superuser("root", password="right-password")
+    client = Client()
+    client.post(LOGIN, {"username": "root", "password": "right-password"})
+    form = {"name": "Shop", "is_active": "on"}
+    inline = {"api_keys-TOTAL_FORMS": 0, "api_keys-INITIAL_FORMS": 0}
+    start = time.time()
+    for minutes in (10, 20):  # active all along, so the session itself does not idle out
+        with time_machine.travel(start + minutes * 60):
+            assert client.get("/admin/").status_code == 200
+
+    with time_machine.travel(start + 20 * 60 + 5):
+        response = client.post("/admin/transactions/merchant/add/", form | inline)
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+        assert not Merchant.objects.exists()
+
+        client.post(LOGIN, {"username": "root", "password": "right-password"})
+        assert client.post("/admin/transactions/merchant/add/", form | inline).status_code == 302
+    assert Merchant.objects.get().name == "Shop"
