@@ -4,7 +4,6 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from antifraud.admin_views import analytics_page
-from antifraud.api.views import AnalyticsSummaryView
 from payproc.http.errors import not_found
 from payproc.http.health import HealthView, ReadyView
 from payproc.observability.views import metrics
@@ -13,7 +12,7 @@ from transactions.sandbox_http import sandbox_authorize
 urlpatterns = [
     path("", include("transactions.api.urls")),
     path("", include("alerts.api.urls")),
-    path("analytics/summary", AnalyticsSummaryView.as_view(), name="analytics-summary"),
+    path("", include("antifraud.api.urls")),
     path("health", HealthView.as_view(), name="health"),
     path("metrics", metrics, name="metrics"),
     path("ready", ReadyView.as_view(), name="ready"),

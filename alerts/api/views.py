@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from payproc.http.methods import MethodCheckedFirst
-from transactions.api import docs
+from payproc.http.openapi import errors
 
 from ..alertmanager import receive
 from ..telegram_updates import handle_update
@@ -24,7 +24,7 @@ class AlertmanagerWebhookView(MethodCheckedFirst, APIView):
         operation_id="alertmanager_webhook",
         auth=[{"AlertmanagerToken": []}],
         request=AlertmanagerWebhook,
-        responses={200: dict, **docs.errors(400, 401, 403)},
+        responses={200: dict, **errors(400, 401, 403)},
         tags=["alerts"],
         summary="Alertmanager webhook receiver (bearer token)",
     )
@@ -45,7 +45,7 @@ class TelegramWebhookView(MethodCheckedFirst, APIView):
         operation_id="telegram_webhook",
         auth=[{"TelegramSecretToken": []}],
         request=dict,
-        responses={200: dict, **docs.errors(400, 401, 403)},
+        responses={200: dict, **errors(400, 401, 403)},
         tags=["alerts"],
         summary="Telegram webhook (X-Telegram-Bot-Api-Secret-Token)",
     )

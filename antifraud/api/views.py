@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from antifraud.analytics import BUCKETS, Summary, SummaryQuery, summarise
 from payproc.http.fields import ChoiceParam, IsoDateTimeParam
-from transactions.api import docs
+from payproc.http.openapi import errors
 from transactions.money import format_minor
 
 MAX_POINTS = 2000  # buckets per answer
@@ -77,7 +77,7 @@ class AnalyticsSummaryView(APIView):
             OpenApiParameter("to", OpenApiTypes.DATETIME, description="ISO 8601 end (exclusive); default now."),
             OpenApiParameter("bucket", str, enum=list(BUCKETS), description="Series granularity; default hour."),
         ],
-        responses={200: dict, **docs.errors(400, 401, 429, 503)},
+        responses={200: dict, **errors(400, 401, 429, 503)},
         summary="Payments, volume, approval and fraud rates, top fired rules",
         tags=["analytics"],
     )

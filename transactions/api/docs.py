@@ -1,32 +1,7 @@
-"""OpenAPI pieces: the error object and request/response examples shown in Swagger UI."""
+"""OpenAPI pieces of the payments API: the Idempotency-Key header and the examples shown in Swagger UI
+(the error object every API shares is in payproc/http/openapi.py)."""
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, inline_serializer
-from rest_framework import serializers
-
-ErrorObject = inline_serializer(
-    name="Error",
-    fields={
-        "error": inline_serializer(
-            name="ErrorDetail",
-            fields={
-                "type": serializers.ChoiceField(
-                    choices=[
-                        "invalid_request_error",
-                        "authentication_error",
-                        "permission_error",
-                        "rate_limit_error",
-                        "idempotency_error",
-                        "api_error",
-                    ]
-                ),
-                "code": serializers.CharField(help_text="Stable, machine-readable, e.g. invalid_card_number."),
-                "message": serializers.CharField(help_text="For people; may change."),
-                "param": serializers.CharField(required=False, help_text="The request field at fault."),
-                "request_id": serializers.CharField(help_text="Also in the X-Request-ID response header."),
-            },
-        )
-    },
-)
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     name="Idempotency-Key",
@@ -94,7 +69,3 @@ ERROR_EXAMPLE = OpenApiExample(
         }
     },
 )
-
-
-def errors(*codes: int) -> dict[int, OpenApiResponse]:
-    return {code: OpenApiResponse(ErrorObject, description="The uniform error object.") for code in codes}

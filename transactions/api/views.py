@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from payproc.http.openapi import errors
 from transactions import cache
 from transactions.idempotency import IdempotentCreate, request_fingerprint, run_idempotent
 from transactions.models import Transaction
@@ -34,7 +35,7 @@ class TransactionCreateView(APIView):
         operation_id="create_transaction",
         request=TransactionIn,
         parameters=[docs.IDEMPOTENCY_KEY],
-        responses={202: TransactionOut, **docs.errors(400, 401, 409, 413, 415, 422, 429)},
+        responses={202: TransactionOut, **errors(400, 401, 409, 413, 415, 422, 429)},
         examples=[docs.CREATE_EXAMPLE, docs.TRANSACTION_EXAMPLE, docs.ERROR_EXAMPLE],
         summary="Accept a card payment",
         description="Stores the payment as `pending` and returns 202; scoring and authorization follow.",
@@ -66,7 +67,7 @@ class TransactionCreateView(APIView):
 class TransactionDetailView(APIView):
     @extend_schema(
         operation_id="get_transaction",
-        responses={200: TransactionOut, **docs.errors(401, 404, 429)},
+        responses={200: TransactionOut, **errors(401, 404, 429)},
         examples=[docs.TRANSACTION_EXAMPLE],
         summary="Get a payment",
     )
@@ -91,7 +92,7 @@ class TransactionListView(generics.ListAPIView):
 
     @extend_schema(
         operation_id="list_transactions",
-        responses={200: TransactionOut(many=True), **docs.errors(400, 401, 429)},
+        responses={200: TransactionOut(many=True), **errors(400, 401, 429)},
         summary="List payments, newest first",
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
