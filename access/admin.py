@@ -5,25 +5,20 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from payproc.admin_base import ReadOnlyAdmin
+
 from .services import unlock
 
 
 @admin.register(AccessAttempt)
-class AccessAttemptAdmin(admin.ModelAdmin):
+class AccessAttemptAdmin(ReadOnlyAdmin):
+    """Read-only, deletes included: unlock instead, which is audited."""
+
     list_display = ("username", "ip_address", "failures_since_start", "attempt_time", "path_info")
     search_fields = ("username", "ip_address")
     fields = list_display
     readonly_fields = list_display
     actions = ("unlock_selected",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: AccessAttempt | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: AccessAttempt | None = None) -> bool:
-        return False  # unlock instead: it is audited
 
     @admin.action(description="Unlock (forget their failed logins)", permissions=["view"])
     def unlock_selected(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:

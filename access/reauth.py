@@ -3,16 +3,14 @@ to one of these admins from a sign-in older than ADMIN_REAUTH_MINUTES signs the 
 the password again, then returns to the page. Reading stays open for the whole session."""
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
-from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 
-from payproc.http.console_middleware import SIGNED_IN_AT
+from payproc.http.console_middleware import SIGNED_IN_AT, sign_in_again
 
 
 def signed_in_recently(request: HttpRequest) -> bool:
@@ -20,10 +18,11 @@ def signed_in_recently(request: HttpRequest) -> bool:
     return time.time() - signed_in <= settings.ADMIN_REAUTH_MINUTES * 60
 
 
-def _ask_again(request: HttpRequest) -> HttpResponse:
-    back_to = request.get_full_path()
-    logout(request)
-    response = redirect_to_login(back_to, login_url=reverse("admin:login"))
+def _unless_stale(request: HttpRequest, view: Callable[..., HttpResponse], *args: Any, **kwargs: Any) -> HttpResponse:
+    """The view, or the login page for a POST from a sign-in too old for it."""
+    if request.method != "POST" or signed_in_recently(request):
+        return view(request, *args, **kwargs)
+    response = sign_in_again(request)
     messages.info(request, "Sign in again to make this change.")
     return response
 
@@ -32,16 +31,12 @@ class RecentSignInRequired:
     """For ModelAdmins: every POST (save, delete, bulk action) needs a recent sign-in."""
 
     def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method == "POST" and not signed_in_recently(request):
-            return _ask_again(request)
-        return super().changeform_view(request, *args, **kwargs)  # type: ignore[misc]
+        return _unless_stale(request, super().changeform_view, *args, **kwargs)  # type: ignore[misc]
 
     def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method == "POST" and not signed_in_recently(request):
-            return _ask_again(request)
-        return super().delete_view(request, *args, **kwargs)  # type: ignore[misc]
+        return _unless_stale(request, super().delete_view, *args, **kwargs)  # type: ignore[misc]
 
     def changelist_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.method == "POST" and "action" in request.POST and not signed_in_recently(request):
-            return _ask_again(request)
-        return super().changelist_view(request, *args, **kwargs)  # type: ignore[misc]
+        if "action" not in request.POST:  # searching, filtering, paging: reading
+            return super().changelist_view(request, *args, **kwargs)  # type: ignore[misc]
+        return _unless_stale(request, super().changelist_view, *args, **kwargs)  # type: ignore[misc]

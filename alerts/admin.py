@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.services import delete_audited, save_audited
+from payproc.admin_base import ServiceAdmin
 
 from .matching import InvalidCondition, check_conditions, check_template
 from .models import (
@@ -28,25 +29,21 @@ from .models import (
 from .services import IncidentStateError, acknowledge_incident, resolve_incident
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(ServiceAdmin):
     """Edits of alerting configuration, each saved or deleted with its audit entry."""
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        save_audited(obj, actor=request.user.get_username())
+    def save_with(self, obj: Any, *, actor: str) -> None:
+        save_audited(obj, actor=actor)
 
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        delete_audited(obj, actor=request.user.get_username())
-
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
-        for obj in queryset:
-            self.delete_model(request, obj)
+    def delete_with(self, obj: Any, *, actor: str) -> None:
+        delete_audited(obj, actor=actor)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         actor = request.user.get_username()
         for obj in formset.save(commit=False):
-            save_audited(obj, actor=actor)
+            self.save_with(obj, actor=actor)
         for obj in formset.deleted_objects:
-            delete_audited(obj, actor=actor)
+            self.delete_with(obj, actor=actor)
         formset.save_m2m()
 
 

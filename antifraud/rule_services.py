@@ -4,9 +4,8 @@ before, after) in its transaction; a rule's changes are also kept as RuleChange 
 from typing import Any
 
 from django.db import transaction
-from django.forms.models import model_to_dict
 
-from audit.services import delete_audited, record, save_audited
+from audit.services import delete_audited, record, save_audited, snapshot
 
 from .models import FraudRule, RiskThresholds, RuleChange
 
@@ -14,9 +13,7 @@ _FIELDS = ("name", "rule_type", "parameters", "score", "enabled", "merchant", "d
 
 
 def rule_snapshot(rule: FraudRule) -> dict[str, Any]:
-    data = model_to_dict(rule, fields=_FIELDS)
-    data["merchant"] = str(data["merchant"]) if data["merchant"] else None
-    return data
+    return snapshot(rule, fields=_FIELDS)
 
 
 def save_rule(*, rule: FraudRule, actor: str) -> FraudRule:
@@ -45,10 +42,11 @@ def save_rule(*, rule: FraudRule, actor: str) -> FraudRule:
 
 def delete_rule(*, rule: FraudRule, actor: str) -> None:
     with transaction.atomic():
+        before = rule_snapshot(rule)
         RuleChange.objects.create(
-            rule=rule, rule_name=rule.name, action="deleted", changed_by=actor, before=rule_snapshot(rule), after=None
+            rule=rule, rule_name=rule.name, action="deleted", changed_by=actor, before=before, after=None
         )
-        record(actor=actor, action="fraudrule.delete", target=rule, before=rule_snapshot(rule))
+        record(actor=actor, action="fraudrule.delete", target=rule, before=before)
         rule.delete()
 
 

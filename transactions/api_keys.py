@@ -60,6 +60,11 @@ def save_merchant(*, merchant: Merchant, actor: str) -> Merchant:
     return merchant
 
 
+def _record_key_change(api_key: ApiKey, *, action: str, actor: str, before: dict, note: str = "") -> None:
+    after = snapshot(api_key, fields=_KEY_FIELDS)
+    record(actor=actor, action=action, target=api_key, before=before, after=after, note=note)
+
+
 def revoke_api_key(*, api_key: ApiKey, actor: str = SYSTEM) -> ApiKey:
     with transaction.atomic():
         api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
@@ -67,8 +72,7 @@ def revoke_api_key(*, api_key: ApiKey, actor: str = SYSTEM) -> ApiKey:
             before = snapshot(api_key, fields=_KEY_FIELDS)
             api_key.revoked_at = timezone.now()
             api_key.save(update_fields=["revoked_at"])
-            after = snapshot(api_key, fields=_KEY_FIELDS)
-            record(actor=actor, action="apikey.revoke", target=api_key, before=before, after=after)
+            _record_key_change(api_key, action="apikey.revoke", actor=actor, before=before)
     return api_key
 
 
@@ -78,13 +82,7 @@ def rename_api_key(*, api_key: ApiKey, name: str, actor: str) -> ApiKey:
         before = snapshot(api_key, fields=_KEY_FIELDS)
         api_key.name = name
         api_key.save(update_fields=["name"])
-        record(
-            actor=actor,
-            action="apikey.rename",
-            target=api_key,
-            before=before,
-            after=snapshot(api_key, fields=_KEY_FIELDS),
-        )
+        _record_key_change(api_key, action="apikey.rename", actor=actor, before=before)
     return api_key
 
 
@@ -105,14 +103,8 @@ def rotate_api_key(*, api_key: ApiKey, overlap: timedelta, actor: str = SYSTEM) 
             old.expires_at = ends
             old.save(update_fields=["expires_at"])
         issued = issue_api_key(merchant=old.merchant, name=old.name, mode=mode, actor=actor)
-        record(
-            actor=actor,
-            action="apikey.rotate",
-            target=old,
-            before=before,
-            after=snapshot(old, fields=_KEY_FIELDS),
-            note=f"replaced by {issued.api_key.prefix}",
-        )
+        note = f"replaced by {issued.api_key.prefix}"
+        _record_key_change(old, action="apikey.rotate", actor=actor, before=before, note=note)
     return issued
 
 

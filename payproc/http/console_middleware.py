@@ -49,6 +49,16 @@ MessageMiddleware = _console_only(messages.MessageMiddleware)
 AxesMiddleware = _console_only(axes.AxesMiddleware)
 
 
+SIGNED_IN_AT = "payproc_signed_in_at"  # session key: when this user signed in (epoch seconds)
+
+
+def sign_in_again(request: HttpRequest) -> HttpResponse:
+    """Sign the user out and send them to the console's login page, which brings them back here."""
+    back_to = request.get_full_path()
+    logout(request)
+    return redirect_to_login(back_to, login_url=reverse("admin:login"))
+
+
 class _SessionLifetime:
     """Sign a console user out ADMIN_SESSION_MAX_AGE after they signed in, however active they are
     (the idle limit is the session cookie's sliding age)."""
@@ -61,12 +71,10 @@ class _SessionLifetime:
         if user is not None and user.is_authenticated:
             signed_in = request.session.setdefault(SIGNED_IN_AT, time.time())
             if time.time() - signed_in > settings.ADMIN_SESSION_MAX_AGE.total_seconds():
-                logout(request)
-                return redirect_to_login(request.get_full_path(), login_url=reverse("admin:login"))
+                return sign_in_again(request)
         return self.get_response(request)
 
 
-SIGNED_IN_AT = "payproc_signed_in_at"
 SessionLifetimeMiddleware = _console_only(_SessionLifetime)  # type: ignore[arg-type]
 
 

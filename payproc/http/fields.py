@@ -42,11 +42,6 @@ class ChoiceParam(GivenMeansNonEmpty, serializers.ChoiceField):
 class IsoDateTimeParam(GivenMeansNonEmpty, serializers.DateTimeField):
     """An ISO 8601 query parameter."""
 
-    def to_internal_value(self, value: Any) -> Any:
-        if value == "":
-            self.fail("invalid", format="ISO 8601")
-        return super().to_internal_value(value)
-
 
 @extend_schema_field(
     {"oneOf": [{"type": "string", "format": "ipv4"}, {"type": "string", "format": "ipv6"}], "nullable": True}

@@ -28,6 +28,8 @@ _DECIMAL_STRING = re.compile(r"^\s*\d+(\.\d+)?\s*$")
 CARD_NUMBER_PATTERN = r"^(?:[ -]*[0-9]){12,19}[ -]*$"
 PAYABLE_CURRENCIES = sorted(currency.code for currency in Currency if currency.exponent is not None)
 COUNTRIES = sorted(country.alpha_2 for country in pycountry.countries)
+_COUNTRY_SET = frozenset(COUNTRIES)
+CARD_NUMBER_MAX_LENGTH = 40
 
 
 @extend_schema_field({"type": "string", "enum": PAYABLE_CURRENCIES, "example": "USD"})
@@ -131,18 +133,23 @@ class CountryField(StrictCharField):
         return value
 
 
-_COUNTRY_SET = frozenset(COUNTRIES)
-
-
 class CustomerIn(StrictSerializer):
     email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     ip = IPAddressField(required=False, allow_null=True)
     country = CountryField(required=False)
 
 
-@extend_schema_field({"type": "string", "pattern": CARD_NUMBER_PATTERN, "maxLength": 40, "example": "4242424242424242"})
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": CARD_NUMBER_PATTERN,
+        "maxLength": CARD_NUMBER_MAX_LENGTH,
+        "example": "4242424242424242",
+    }
+)
 class CardNumberField(StrictCharField):
-    pass
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=CARD_NUMBER_MAX_LENGTH, **kwargs)
 
 
 @extend_schema_field(
@@ -162,7 +169,7 @@ class TransactionIn(InputSerializer):
     amount = AmountField(help_text='Major units: 10.50 or "10.50". At most the currency\'s ISO 4217 decimals.')
     currency = CurrencyField(help_text="ISO 4217 code in capitals, e.g. USD.")
     card_number = CardNumberField(
-        max_length=40, trim_whitespace=True, write_only=True, help_text="12-19 digits passing the Luhn check."
+        trim_whitespace=True, write_only=True, help_text="12-19 digits passing the Luhn check."
     )
     expiry_month = StrictIntegerField(min_value=1, max_value=12)
     expiry_year = StrictIntegerField(min_value=2000, max_value=2100, help_text="The card must not have expired.")
