@@ -1,12 +1,18 @@
-"""Locked-out logins: who, from where, how many failures; a Risk admin unlocks them here."""
+"""Locked-out logins (a Risk admin unlocks them) and staff users (an administrator resets a lost
+second factor)."""
 
 from axes.models import AccessAttempt
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from payproc.admin_base import ReadOnlyAdmin
 
+from . import mfa
 from .services import unlock
 
 
@@ -29,3 +35,31 @@ class AccessAttemptAdmin(ReadOnlyAdmin):
         for attempt in attempts:
             unlock(attempt=attempt, actor=request.user.get_username())
         self.message_user(request, f"Unlocked {len(attempts)} login(s).", messages.SUCCESS)
+
+
+# An authenticator's secret and the recovery codes are credentials: no admin page shows them (django-otp
+# registers its own). A lost phone is handled from the user's row instead: reset, audited.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    list_display = (*UserAdmin.list_display, "two_factor")
+    actions = ("reset_two_factor",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        enrolled = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return super().get_queryset(request).annotate(enrolled=Exists(enrolled))
+
+    @admin.display(description="two-factor", boolean=True, ordering="enrolled")
+    def two_factor(self, user: User) -> bool:
+        return user.enrolled
+
+    @admin.action(description="Reset two-factor sign-in (the user enrols again)", permissions=["change"])
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        users = list(queryset)
+        for user in users:
+            mfa.reset(user, actor=request.user.get_username())
+        self.message_user(request, f"Reset two-factor sign-in of {len(users)} user(s).", messages.SUCCESS)

@@ -23,6 +23,7 @@ urlpatterns = [
         name="docs",
     ),
     path("admin/analytics/", analytics_page, name="admin-analytics"),
+    path("", include("access.urls")),
     path("admin/", admin.site.urls),
     *(
         [path("sandbox/provider/authorizations", sandbox_authorize, name="sandbox-provider")]

@@ -21,6 +21,7 @@ from django.contrib.sessions import middleware as sessions
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.deprecation import MiddlewareMixin
+from django_otp import middleware as otp
 from django_permissions_policy import PermissionsPolicyMiddleware as _PermissionsPolicy
 
 
@@ -28,7 +29,7 @@ def _on_console(request: HttpRequest, prefixes: str = "CONSOLE_PATH_PREFIXES") -
     return request.path_info.startswith(getattr(settings, prefixes))
 
 
-def _console_only(middleware: type[MiddlewareMixin], prefixes: str = "CONSOLE_PATH_PREFIXES") -> type[MiddlewareMixin]:
+def console_only(middleware: type[MiddlewareMixin], prefixes: str = "CONSOLE_PATH_PREFIXES") -> type[MiddlewareMixin]:
     if any(hasattr(middleware, hook) for hook in ("process_view", "process_exception")):
         raise TypeError(f"{middleware.__name__} has view hooks, which would still run on every path")
 
@@ -43,10 +44,11 @@ def _console_only(middleware: type[MiddlewareMixin], prefixes: str = "CONSOLE_PA
     return ConsoleOnly
 
 
-SessionMiddleware = _console_only(sessions.SessionMiddleware)
-AuthenticationMiddleware = _console_only(auth.AuthenticationMiddleware)
-MessageMiddleware = _console_only(messages.MessageMiddleware)
-AxesMiddleware = _console_only(axes.AxesMiddleware)
+SessionMiddleware = console_only(sessions.SessionMiddleware)
+AuthenticationMiddleware = console_only(auth.AuthenticationMiddleware)
+MessageMiddleware = console_only(messages.MessageMiddleware)
+AxesMiddleware = console_only(axes.AxesMiddleware)
+OTPMiddleware = console_only(otp.OTPMiddleware)  # type: ignore[arg-type]
 
 
 SIGNED_IN_AT = "payproc_signed_in_at"  # session key: when this user signed in (epoch seconds)
@@ -75,10 +77,10 @@ class _SessionLifetime:
         return self.get_response(request)
 
 
-SessionLifetimeMiddleware = _console_only(_SessionLifetime)  # type: ignore[arg-type]
+SessionLifetimeMiddleware = console_only(_SessionLifetime)  # type: ignore[arg-type]
 
 
 # Browser pages (the console and Swagger UI) get the Content-Security-Policy and Permissions-Policy; the
 # API's JSON answers have nothing a policy would govern.
-ContentSecurityPolicyMiddleware = _console_only(csp.CSPMiddleware, "BROWSER_PATH_PREFIXES")
-PermissionsPolicyMiddleware = _console_only(_PermissionsPolicy, "BROWSER_PATH_PREFIXES")
+ContentSecurityPolicyMiddleware = console_only(csp.CSPMiddleware, "BROWSER_PATH_PREFIXES")
+PermissionsPolicyMiddleware = console_only(_PermissionsPolicy, "BROWSER_PATH_PREFIXES")

@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "audit",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "access",
     "eventbus",
     "transactions",
@@ -65,9 +68,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "payproc.http.console_middleware.AuthenticationMiddleware",
+    "payproc.http.console_middleware.OTPMiddleware",
     "payproc.http.console_middleware.MessageMiddleware",
     "payproc.http.console_middleware.AxesMiddleware",
     "payproc.http.console_middleware.SessionLifetimeMiddleware",
+    "access.middleware.TwoFactorMiddleware",
     "payproc.http.console_middleware.ContentSecurityPolicyMiddleware",
     "payproc.http.console_middleware.PermissionsPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -124,6 +129,10 @@ SESSION_COOKIE_HTTPONLY = True
 ADMIN_SESSION_MAX_AGE = timedelta(hours=env.int("ADMIN_SESSION_MAX_HOURS", default=8))
 # Changing rules, thresholds, lists, merchants or API keys needs a sign-in at most this old (access/reauth.py).
 ADMIN_REAUTH_MINUTES = env.int("ADMIN_REAUTH_MINUTES", default=15)
+# Two-factor sign-in (PCI DSS 8.4; django-otp, access/mfa.py): every staff user enrols an authenticator
+# app when this is on (the default; `make run`'s demo turns it off). Enrolled users always give a code.
+ADMIN_MFA_REQUIRED = env.bool("ADMIN_MFA_REQUIRED", default=True)
+OTP_TOTP_ISSUER = env.str("ADMIN_MFA_ISSUER", default="payproc")
 
 ROOT_URLCONF = "payproc.urls"
 WSGI_APPLICATION = "payproc.wsgi.application"

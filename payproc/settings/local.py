@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("DJANGO_DEBUG", "true")
 os.environ.setdefault("LOG_FORMAT", "text")
+# The demo signs in with a password alone (bootstrap_demo says so); production settings require MFA.
+os.environ.setdefault("ADMIN_MFA_REQUIRED", "false")
 
 from .base import *  # noqa: F403
 

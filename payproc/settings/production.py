@@ -9,6 +9,8 @@ from .base import *  # noqa: F403
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Every staff user signs in with a second factor (PCI DSS 8.4); no switch turns it off in production.
+ADMIN_MFA_REQUIRED = True
 
 # TLS ends at the reverse proxy (config/nginx/nginx.conf), which sets X-Forwarded-Proto itself (a
 # client's own header is overwritten), so Django knows a request came over HTTPS.

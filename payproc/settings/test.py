@@ -21,6 +21,8 @@ os.environ.setdefault("KAFKA_ENABLE_IDEMPOTENCE", "false")  # see base.py
 os.environ.setdefault("SANDBOX_PROVIDER_HTTP", "true")
 # The main-database store unless a test asks for chDB (tests/antifraud/test_chdb_analytics.py).
 os.environ.setdefault("ANALYTICS_EMBEDDED", "database")
+# Console tests sign in with force_login; tests/access/test_mfa.py turns two-factor sign-in on.
+os.environ.setdefault("ADMIN_MFA_REQUIRED", "false")
 
 from .base import *  # noqa: F403
 

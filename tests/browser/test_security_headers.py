@@ -27,6 +27,7 @@ def pages(flagged_payment) -> list[str]:  # noqa: F811
         if model_admin.has_add_permission(type("Request", (), {"user": User.objects.get(username="root")})()):
             urls.append(reverse("admin:{}_{}_add".format(*info)))
     urls.append(reverse("admin:antifraud_reviewqueueitem_change", args=[flagged_payment.pk]))
+    urls += [reverse("mfa-manage"), reverse("mfa-setup")]  # the setup page shows its QR code as inline SVG
     return urls
 
 

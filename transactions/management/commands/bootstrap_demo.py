@@ -1,5 +1,6 @@
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -39,6 +40,14 @@ class Command(BaseCommand):
         self.stdout.write(f"  Analytics             : {describe_analytics()}")
         self.stdout.write(
             f"  Admin                 : http://127.0.0.1:8080/admin/  user {DEMO_ADMIN}  password {password}"
+        )
+        self.stdout.write(
+            "  Two-factor sign-in    : "
+            + (
+                "required: enrol an authenticator app at first sign-in"
+                if settings.ADMIN_MFA_REQUIRED
+                else "off for this demo (a password alone signs in); production settings require it"
+            )
         )
         self.stdout.write("  Swagger UI            : http://127.0.0.1:8080/docs")
         self.stdout.write(
