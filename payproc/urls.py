@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from antifraud.admin_views import analytics_page
 from payproc.http.errors import not_found
 from payproc.http.health import HealthView, ReadyView
 from payproc.observability.views import metrics
-from transactions.sandbox_http import sandbox_authorize
+from transactions.sandbox_http import sandbox_authorize, sandbox_operation
 
 urlpatterns = [
     path("", include("transactions.api.urls")),
@@ -26,12 +27,19 @@ urlpatterns = [
     path("", include("access.urls")),
     path("admin/", admin.site.urls),
     *(
-        [path("sandbox/provider/authorizations", sandbox_authorize, name="sandbox-provider")]
+        [
+            path("sandbox/provider/authorizations", sandbox_authorize, name="sandbox-provider"),
+            re_path(
+                r"^sandbox/provider/(?P<operation>captures|cancellations|refunds)$",
+                sandbox_operation,
+                name="sandbox-provider-operation",
+            ),
+        ]
         if settings.SANDBOX_PROVIDER_HTTP
         else []
     ),
     # Anything else is the API's JSON 404, in DEBUG too (Django's debug page is HTML).
-    re_path(r"^(?!admin/|static/)", not_found),
+    re_path(r"^(?!admin/|static/)", csrf_exempt(not_found)),  # a POST to no route is a 404, not a CSRF 403
 ]
 
 handler400 = "payproc.http.errors.bad_request"

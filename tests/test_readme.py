@@ -42,6 +42,7 @@ def _documents(output: str) -> list[dict]:
 def test_readme_curl_examples_work_as_written(live_server, settings):
     assert shutil.which("curl"), "curl is needed to run the README examples"
     settings.ALERTMANAGER_WEBHOOK_TOKEN = "readme-token"
+    settings.OUTBOX_INLINE_RELAY = True  # as in `make run`: events in-process, the payment decided at once
     call_command("load_alert_rules")
     _, issued = create_merchant(name="README merchant")
     blocks = api_example_blocks()
@@ -54,10 +55,16 @@ def test_readme_curl_examples_work_as_written(live_server, settings):
 
     assert result.returncode == 0, result.stderr
     outputs = [_documents(chunk) for chunk in result.stdout.split(BLOCK_SEPARATOR)]
-    _, created, fetched, listed, error, health, analytics, alertmanager = outputs
+    _, created, fetched, listed, refund, error, health, analytics, alertmanager = outputs
     assert created[0]["status"] == "pending" and created[0]["amount"] == "49.99"
     assert fetched[0]["id"] == created[0]["id"]  # the idempotent retry returned the same payment
+    assert fetched[0]["status"] == "approved"
     assert [t["id"] for t in listed[0]["results"]] == [created[0]["id"]]
+    assert (refund[0]["status"], refund[0]["amount"], refund[0]["transaction_id"]) == (
+        "succeeded",
+        "10.00",
+        created[0]["id"],
+    )
     assert error[0]["error"]["code"] == "amount_too_precise"
     assert health[0] == {"status": "ok"}
     assert health[1]["status"] == "ok"

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from access.reauth import RecentSignInRequired
 
 from .api_keys import IssuedKey, issue_api_key, rename_api_key, revoke_api_key, rotate_api_key, save_merchant
-from .models import ApiKey, Merchant, Transaction, TransactionEvent
+from .models import ApiKey, Merchant, Refund, Transaction, TransactionEvent
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -89,17 +89,35 @@ class TransactionEventInline(admin.TabularInline):
         return False
 
 
+class RefundInline(admin.TabularInline):
+    """A payment's refunds as they stand; refunds are made through the API, which holds the amounts."""
+
+    model = Refund
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "amount", "currency", "status", "reason", "failure_reason", "provider_reference")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Transaction | None = None) -> bool:
+        return False
+
+
 @admin.register(Transaction)
 class TransactionAdmin(admin.ModelAdmin):
     list_display = ("id", "merchant", "status", "amount", "currency", "card_brand", "card_last4", "created_at")
-    list_filter = ("status", "currency", "card_brand")
+    list_filter = ("status", "capture_method", "currency", "card_brand")
     list_select_related = ("merchant",)
     search_fields = ("=id", "merchant_reference", "customer_email", "card_last4", "=card_fingerprint")
     date_hierarchy = "created_at"
-    inlines = (TransactionEventInline,)
+    inlines = (TransactionEventInline, RefundInline)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Transaction | None = None) -> list[str]:
-        return [field.name for field in self.model._meta.fields] + ["amount", "fraud"]
+        return [field.name for field in self.model._meta.fields] + [
+            "amount",
+            "amount_captured",
+            "amount_refunded",
+            "fraud",
+        ]
 
     @admin.display(description="Fraud decision")
     def fraud(self, obj: Transaction) -> str:

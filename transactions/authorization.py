@@ -2,9 +2,11 @@
 
 from uuid import UUID
 
+from django.utils import timezone
+
 from .adapters.provider import AuthorizationRequest, ProviderUnavailable, get_provider
 from .metrics import PROVIDER_CALLS
-from .models import Status, Transaction
+from .models import CaptureMethod, Status, Transaction
 from .services import Transition, transition_transactions
 
 AUTHORIZABLE = (Status.PENDING, Status.REVIEW)
@@ -44,12 +46,16 @@ def authorize_transactions(*, transaction_ids: list[UUID | str]) -> list[Transac
             change = Transition(tx.id, Status.FAILED, actor, f"provider unavailable: {exc.reason}", exc.reason)
             outcome = "unavailable"
         else:
-            if result.approved:
-                change = Transition(tx.id, Status.APPROVED, actor, f"authorized ({result.reference})")
+            if result.approved and tx.capture_method == CaptureMethod.MANUAL:
+                held = (("authorized_at", timezone.now()),)
+                change = Transition(tx.id, Status.AUTHORIZED, actor, f"authorized ({result.reference})", sets=held)
+            elif result.approved:
+                captured = (("amount_captured_minor", tx.amount_minor),)
+                change = Transition(tx.id, Status.APPROVED, actor, f"authorized ({result.reference})", sets=captured)
             else:
                 change = Transition(tx.id, Status.DECLINED, actor, "declined by the issuer", result.decline_reason)
             outcome = "approved" if result.approved else "declined"
-        PROVIDER_CALLS.labels(provider=provider.name, outcome=outcome).inc()
+        PROVIDER_CALLS.labels(provider=provider.name, operation="authorize", outcome=outcome).inc()
         changes.append(change)
     # A payment decided meanwhile (an analyst, a redelivered event) keeps that decision.
     return transition_transactions(changes, only_from=AUTHORIZABLE)

@@ -9,7 +9,7 @@ from django.core.cache import cache
 
 
 def _key(transaction_id: UUID | str) -> str:
-    return f"payproc:tx:v1:{transaction_id}"
+    return f"payproc:tx:v2:{transaction_id}"
 
 
 def cached_resource(transaction_id: UUID | str) -> dict[str, Any] | None:

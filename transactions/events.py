@@ -5,10 +5,12 @@ No card number is ever in an event: payments appear with their card summary only
 
 from typing import Any
 
-from .models import Transaction
+from .models import Refund, Transaction
 
 TRANSACTION_CREATED = "payments.transaction.created"
 TRANSACTION_STATUS_CHANGED = "payments.transaction.status_changed"
+REFUND_SUCCEEDED = "payments.refund.succeeded"
+REFUND_FAILED = "payments.refund.failed"
 
 
 def transaction_data(tx: Transaction) -> dict[str, Any]:
@@ -19,9 +21,28 @@ def transaction_data(tx: Transaction) -> dict[str, Any]:
         "status": tx.status,
         "amount_minor": tx.amount_minor,
         "currency": tx.currency,
+        "capture_method": tx.capture_method,
         "card": tx.card,
         "customer": tx.customer,
         "device_id": tx.device_id,
         "merchant_reference": tx.merchant_reference,
         "created_at": tx.created_at.isoformat(),
+    }
+
+
+def refund_data(refund: Refund) -> dict[str, Any]:
+    """A settled refund, with its payment's totals after it."""
+    tx = refund.transaction
+    return {
+        "refund_id": str(refund.id),
+        "transaction_id": str(tx.id),
+        "merchant_id": str(tx.merchant_id),
+        "status": refund.status,
+        "amount_minor": refund.amount_minor,
+        "currency": refund.currency,
+        "reason": refund.reason,
+        "failure_reason": refund.failure_reason,
+        "payment_amount_captured_minor": tx.amount_captured_minor,
+        "payment_amount_refunded_minor": tx.amount_refunded_minor,
+        "created_at": refund.created_at.isoformat(),
     }

@@ -16,13 +16,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .errors import IdempotencyKeyReused, IdempotencyRequestInFlight
 from .models import IdempotencyRecord, Merchant, Transaction
 
-Render = Callable[[Transaction], tuple[int, dict[str, Any]]]
+Render = Callable[[Any], tuple[int, dict[str, Any]]]  # a payment or refund → (status, body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +42,8 @@ class IdempotentCreate:
     render: Render  # the response the first request gets, stored for the retries
     response: tuple[int, dict[str, Any]] | None = None
 
-    def completed_record(self, tx: Transaction) -> IdempotencyRecord:
-        status, body = self.response = self.render(tx)
+    def completed_record(self, result: Any) -> IdempotencyRecord:
+        status, body = self.response = self.render(result)
         now = timezone.now()
         return IdempotencyRecord(
             merchant=self.merchant,
@@ -107,6 +107,56 @@ def run_idempotent(*, request: IdempotentCreate, create: Callable[[IdempotentCre
         status, body = request.response or request.render(tx)
         return IdempotentResult(status=status, body=body, replayed=False)
     raise IdempotencyRequestInFlight(param="Idempotency-Key")
+
+
+def run_once(
+    *, render: Render, request: IdempotentCreate | None, lock: Callable[[], Any], change: Callable[[Any], Any]
+) -> IdempotentResult:
+    """A change to an existing object (capture, cancel, refund), at most once per Idempotency-Key.
+
+    `lock` takes the object's row lock, which serialises requests on it: a retry with the key waits
+    for the first to commit, then finds its stored response. The response (`render` of what `change`
+    returns) is stored in the same database transaction as the change.
+    """
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                locked = lock()
+                if request is not None:
+                    try:
+                        if (stored := _stored_result(request)) is not None:
+                            return stored
+                    except _Stale:  # removed in this transaction: the key is free again
+                        pass
+                result = change(locked)
+                if request is None:
+                    status, body = render(result)
+                    return IdempotentResult(status=status, body=body, replayed=False)
+                record = request.completed_record(result)
+                record.save()
+                return IdempotentResult(status=record.response_status, body=record.response_body, replayed=False)
+        except IntegrityError:  # the key was first used on another payment or endpoint
+            if request is None:
+                raise
+            try:
+                stored = _stored_result(request)
+            except _Stale:
+                continue
+            if stored is None:
+                raise
+            return stored
+    raise IdempotencyRequestInFlight(param="Idempotency-Key")
+
+
+def restore_response(request: IdempotentCreate | None, result: Any) -> None:
+    """Store the final response under the key, for a change finished after its first write (a refund
+    answered by the provider after it was reserved). Call inside the finishing transaction."""
+    if request is None:
+        return
+    status, body = request.render(result)
+    IdempotencyRecord.objects.filter(merchant=request.merchant, key=request.key).update(
+        response_status=status, response_body=body
+    )
 
 
 def purge_expired_keys() -> int:

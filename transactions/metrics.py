@@ -8,7 +8,13 @@ PAYMENT_AMOUNT = Counter(
     "payproc_payment_amount_minor", "Amount entering a status, in minor units of the currency.", ["status", "currency"]
 )
 PROVIDER_CALLS = Counter(
-    "payproc_provider_calls", "Authorization calls to the payment provider.", ["provider", "outcome"]
+    "payproc_provider_calls",
+    "Calls to the payment provider: authorize, capture, cancel, refund.",
+    ["provider", "operation", "outcome"],
+)
+REFUNDS = Counter("payproc_refunds", "Refunds settled, by outcome.", ["status", "currency"])
+REFUND_AMOUNT = Counter(
+    "payproc_refund_amount_minor", "Amount of settled refunds, in minor units of the currency.", ["status", "currency"]
 )
 # Each process has its own breaker: the gauge reads 1 while any live process's circuit is open.
 PROVIDER_CIRCUIT_OPEN = Gauge(

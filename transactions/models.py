@@ -4,7 +4,7 @@ import uuid
 from typing import ClassVar
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from .money import format_minor
 
@@ -47,10 +47,17 @@ class ApiKey(models.Model):
 class Status(models.TextChoices):
     PENDING = "pending"
     REVIEW = "review"
-    APPROVED = "approved"
+    AUTHORIZED = "authorized"  # manual capture: the provider holds the funds until captured or canceled
+    APPROVED = "approved"  # captured: the money moves to the merchant
     DECLINED = "declined"
     FAILED = "failed"
-    REFUNDED = "refunded"
+    CANCELED = "canceled"  # an authorization released without capture
+    REFUNDED = "refunded"  # the captured amount was refunded in full
+
+
+class CaptureMethod(models.TextChoices):
+    AUTOMATIC = "automatic"  # captured with the authorization
+    MANUAL = "manual"  # held as `authorized` until POST /transaction/{id}/capture
 
 
 class Transaction(models.Model):
@@ -75,6 +82,10 @@ class Transaction(models.Model):
     device_id = models.CharField(max_length=128, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     decline_reason = models.CharField(max_length=64, blank=True)
+    capture_method = models.CharField(max_length=9, choices=CaptureMethod.choices, default=CaptureMethod.AUTOMATIC)
+    amount_captured_minor = models.BigIntegerField(default=0)
+    amount_refunded_minor = models.BigIntegerField(default=0, help_text="Refunds that succeeded, in minor units.")
+    authorized_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Bumped on every status change.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -89,10 +100,19 @@ class Transaction(models.Model):
             models.Index(fields=["created_at", "id"], condition=Q(status="review"), name="tx_review_queue"),
             # The recovery sweep and the oldest-pending gauge: a few rows, however large the table.
             models.Index(fields=["created_at"], condition=Q(status="pending"), name="tx_pending_age"),
+            # Beat's expiry of uncaptured authorizations.
+            models.Index(fields=["authorized_at"], condition=Q(status="authorized"), name="tx_authorized_age"),
         ]
         constraints: ClassVar = [
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="tx_amount_positive"),
             models.CheckConstraint(condition=Q(status__in=Status.values), name="tx_status_known"),
+            # Money can never be refunded beyond what was captured, nor captured beyond the authorization.
+            models.CheckConstraint(
+                condition=Q(amount_refunded_minor__gte=0)
+                & Q(amount_refunded_minor__lte=F("amount_captured_minor"))
+                & Q(amount_captured_minor__lte=F("amount_minor")),
+                name="tx_refunds_within_capture",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -102,6 +122,14 @@ class Transaction(models.Model):
     def amount(self) -> str:
         """The amount as a decimal string in major units, e.g. "10.50"."""
         return format_minor(self.amount_minor, self.currency)
+
+    @property
+    def amount_captured(self) -> str:
+        return format_minor(self.amount_captured_minor, self.currency)
+
+    @property
+    def amount_refunded(self) -> str:
+        return format_minor(self.amount_refunded_minor, self.currency)
 
     @property
     def card(self) -> dict[str, str | int]:
@@ -136,6 +164,45 @@ class TransactionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending"  # reserved and sent to the provider; beat asks again if no answer was recorded
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class Refund(models.Model):
+    """Money returned from a captured payment. A pending refund holds its amount, so concurrent refunds
+    can never add up to more than the payment's captured amount."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="refunds")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=9, choices=RefundStatus.choices, default=RefundStatus.PENDING)
+    reason = models.CharField(max_length=500, blank=True)
+    failure_reason = models.CharField(max_length=64, blank=True)
+    provider_reference = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering: ClassVar = ["created_at", "id"]
+        indexes: ClassVar = [
+            models.Index(fields=["created_at"], condition=Q(status="pending"), name="refund_pending_age"),
+        ]
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(condition=Q(status__in=RefundStatus.values), name="refund_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount} {self.currency} of {self.transaction_id} ({self.status})"
+
+    @property
+    def amount(self) -> str:
+        return format_minor(self.amount_minor, self.currency)
 
 
 class IdempotencyRecord(models.Model):

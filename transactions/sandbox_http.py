@@ -12,17 +12,23 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .adapters.provider import SANDBOX_DECLINES
+from .adapters.provider import SANDBOX_DECLINES, SANDBOX_REFUND_FAILURES
 
 _authorizations: dict[str, dict] = {}  # idempotency key → first answer (per process, like a real provider's cache)
+
+
+def _unauthorized(request: HttpRequest) -> JsonResponse | None:
+    expected = settings.PROVIDER_HTTP_API_KEY
+    if expected and request.headers.get("Authorization") != f"Bearer {expected}":
+        return JsonResponse({"error": "unauthorized"}, status=401)
+    return None
 
 
 @csrf_exempt
 @require_POST
 def sandbox_authorize(request: HttpRequest) -> JsonResponse:
-    expected = settings.PROVIDER_HTTP_API_KEY
-    if expected and request.headers.get("Authorization") != f"Bearer {expected}":
-        return JsonResponse({"error": "unauthorized"}, status=401)
+    if refused := _unauthorized(request):
+        return refused
     key = request.headers.get("Idempotency-Key", "")
     body = json.loads(request.body or b"{}")
     last4 = body.get("card", {}).get("last4", "")
@@ -38,3 +44,21 @@ def sandbox_authorize(request: HttpRequest) -> JsonResponse:
         answer = {"status": "approved", "decline_reason": "", "reference": f"sandbox_http_{key}"}
     _authorizations[key] = answer
     return JsonResponse(answer)
+
+
+@csrf_exempt
+@require_POST
+def sandbox_operation(request: HttpRequest, operation: str) -> JsonResponse:
+    """Captures, cancellations and refunds: they succeed, but refunds of a card ending 0705."""
+    if refused := _unauthorized(request):
+        return refused
+    key = f"{operation}:{request.headers.get('Idempotency-Key', '')}"
+    body = json.loads(request.body or b"{}")
+    if key not in _authorizations:
+        failure = SANDBOX_REFUND_FAILURES.get(body.get("card", {}).get("last4", "")) if operation == "refunds" else None
+        _authorizations[key] = (
+            {"status": "failed", "failure_reason": failure, "reference": ""}
+            if failure
+            else {"status": "succeeded", "failure_reason": "", "reference": f"sandbox_http_{key}"}
+        )
+    return JsonResponse(_authorizations[key])

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .models import Merchant, Status, Transaction
+from .models import Merchant, Refund, Status, Transaction
 
 
 def transaction_list(*, merchant: Merchant) -> QuerySet[Transaction]:
@@ -20,6 +20,13 @@ def transaction_get(*, merchant: Merchant, transaction_id: UUID) -> Transaction:
         return Transaction.objects.select_related("fraud_decision").get(pk=transaction_id, merchant=merchant)
     except Transaction.DoesNotExist:
         raise Http404 from None
+
+
+def refund_list(*, merchant: Merchant, transaction_id: UUID) -> list[Refund]:
+    """The refunds of one of the merchant's payments, oldest first; a 404 for anyone else's payment."""
+    if not Transaction.objects.filter(pk=transaction_id, merchant=merchant).exists():
+        raise Http404
+    return list(Refund.objects.filter(transaction_id=transaction_id).order_by("created_at", "id"))
 
 
 def stale_pending_payments(*, created_before: datetime, limit: int) -> list[tuple[UUID, str | None]]:

@@ -4,7 +4,7 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.conf import settings
@@ -17,7 +17,7 @@ from eventbus.outbox import enqueue_events, outbox_event, relay_after_commit
 from . import cache, events, metrics
 from .cards import check_cvv, check_not_expired, detect_brand, normalise_pan, summarise_card
 from .errors import AmountInvalid, AmountTooLarge
-from .models import Merchant, Status, Transaction, TransactionEvent
+from .models import CaptureMethod, Merchant, Status, Transaction, TransactionEvent
 from .money import to_minor
 from .rows import insert_together
 from .state import check_transition
@@ -50,6 +50,7 @@ class PaymentRequest:
     customer: Customer = Customer()
     device_id: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
+    capture_method: str = CaptureMethod.AUTOMATIC
 
 
 def amount_in_minor_units(*, amount: Decimal, currency: str) -> int:
@@ -96,6 +97,7 @@ def create_transaction(
         customer_country=payment.customer.country,
         device_id=payment.device_id,
         metadata=payment.metadata,
+        capture_method=payment.capture_method,
         created_at=now,
         updated_at=now,
     )
@@ -130,6 +132,8 @@ class Transition:
     actor: str
     reason: str = ""
     decline_reason: str = ""
+    # Other columns set with the status, e.g. (("amount_captured_minor", 500),).
+    sets: tuple[tuple[str, Any], ...] = ()
 
 
 def transition_transaction(
@@ -165,7 +169,9 @@ def transition_transactions(
             tx.status, tx.version, tx.updated_at = change.to, tx.version + 1, now
             if change.decline_reason:
                 tx.decline_reason = change.decline_reason
-            changed.append(tx)
+            for name, value in change.sets:
+                setattr(tx, name, value)
+            changed.append((tx, change.sets))
             history.append(
                 TransactionEvent(
                     transaction=tx,
@@ -176,6 +182,8 @@ def transition_transactions(
                 )
             )
             data = events.transaction_data(tx) | {
+                "amount_captured_minor": tx.amount_captured_minor,
+                "amount_refunded_minor": tx.amount_refunded_minor,
                 "from_status": from_status,
                 "version": tx.version,
                 "actor": change.actor,
@@ -192,17 +200,18 @@ def transition_transactions(
             )
         # One UPDATE per outcome (usually one or two), cheaper than bulk_update's CASE per row; the rows
         # are locked, so each version moves from the value read above to the one set on the instance.
-        outcomes: dict[tuple[str, str], list[str]] = {}
-        for tx in changed:
-            outcomes.setdefault((tx.status, tx.decline_reason), []).append(tx.pk)
-        for (status, decline_reason), pks in outcomes.items():
+        outcomes: dict[tuple[str, str, tuple[tuple[str, Any], ...]], list[str]] = {}
+        for tx, sets in changed:
+            outcomes.setdefault((tx.status, tx.decline_reason, sets), []).append(tx.pk)
+        for (status, decline_reason, sets), pks in outcomes.items():
             Transaction.objects.filter(pk__in=pks).update(
-                status=status, decline_reason=decline_reason, version=F("version") + 1, updated_at=now
+                status=status, decline_reason=decline_reason, version=F("version") + 1, updated_at=now, **dict(sets)
             )
         TransactionEvent.objects.bulk_create(history)
         enqueue_events(outbox)
-        transaction.on_commit(lambda: _after_transitions(changed))
-    return changed
+        payments = [tx for tx, _ in changed]
+        transaction.on_commit(lambda: _after_transitions(payments))
+    return payments
 
 
 def _after_transitions(changed: list[Transaction]) -> None:

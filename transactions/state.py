@@ -4,11 +4,13 @@ from .errors import IllegalTransition
 from .models import Status
 
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.PENDING: frozenset({Status.REVIEW, Status.APPROVED, Status.DECLINED, Status.FAILED}),
-    Status.REVIEW: frozenset({Status.APPROVED, Status.DECLINED, Status.FAILED}),
-    Status.APPROVED: frozenset({Status.REFUNDED}),
+    Status.PENDING: frozenset({Status.REVIEW, Status.AUTHORIZED, Status.APPROVED, Status.DECLINED, Status.FAILED}),
+    Status.REVIEW: frozenset({Status.AUTHORIZED, Status.APPROVED, Status.DECLINED, Status.FAILED}),
+    Status.AUTHORIZED: frozenset({Status.APPROVED, Status.CANCELED}),  # captured, or released
+    Status.APPROVED: frozenset({Status.REFUNDED}),  # partial refunds keep it approved
     Status.DECLINED: frozenset(),
     Status.FAILED: frozenset(),
+    Status.CANCELED: frozenset(),
     Status.REFUNDED: frozenset(),
 }
 

@@ -278,6 +278,11 @@ PROVIDER_CIRCUIT_RESET_SECONDS = env.int("PROVIDER_CIRCUIT_RESET_SECONDS", defau
 # Serve the sandbox provider over HTTP at /sandbox/provider/authorizations (for the http adapter).
 SANDBOX_PROVIDER_HTTP = env.bool("SANDBOX_PROVIDER_HTTP", default=DEBUG)
 SANDBOX_PROVIDER_DELAY_SECONDS = env.float("SANDBOX_PROVIDER_DELAY_SECONDS", default=10.0)
+# Capture and refunds (transactions/captures.py, transactions/refunds.py).
+# An authorization (capture_method manual) not captured within this many days is canceled by beat.
+CAPTURE_WINDOW_DAYS = env.int("CAPTURE_WINDOW_DAYS", default=7)
+# A refund still pending this long after it was made (no answer from the provider) is asked again by beat.
+REFUND_RETRY_AFTER_SECONDS = env.int("REFUND_RETRY_AFTER_SECONDS", default=60)
 
 # --- Events ---------------------------------------------------------------------------------
 EVENT_PRODUCER = env.str("EVENT_PRODUCER", default="payproc")
@@ -382,6 +387,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": PENDING_SWEEP_INTERVAL_SECONDS,
     },
     "purge-idempotency-keys": {"task": "transactions.tasks.purge_idempotency_keys", "schedule": 3600.0},
+    "expire-authorizations": {"task": "transactions.tasks.expire_authorizations", "schedule": 600.0},
+    "retry-pending-refunds": {"task": "transactions.tasks.retry_pending_refunds", "schedule": 60.0},
     "escalate-incidents": {"task": "alerts.tasks.escalate_incidents", "schedule": 30.0},
     "resolve-quiet-incidents": {"task": "alerts.tasks.resolve_quiet_incidents", "schedule": 60.0},
     "deliver-notifications": {"task": "alerts.tasks.deliver_notifications", "schedule": 15.0},

@@ -80,6 +80,7 @@ def test_default_rules_load_and_export_back_to_the_same_yaml(db, tmp_path: Path,
     assert set(AlertRule.objects.values_list("name", flat=True)) >= {
         "fraud-spike",
         "decline-flood",
+        "refund-surge",
         "provider-circuit-open",
         "outbox-backlog",
         "prometheus",
@@ -88,7 +89,7 @@ def test_default_rules_load_and_export_back_to_the_same_yaml(db, tmp_path: Path,
     (tmp_path / "rules.yaml").write_text(exported)
     AlertRule.objects.all().delete()
     EscalationPolicy.objects.all().delete()
-    assert load_alert_rules(tmp_path / "rules.yaml") == (1, 5)
+    assert load_alert_rules(tmp_path / "rules.yaml") == (1, 6)
     assert export_alert_rules() == exported
     assert AlertRule.objects.get(name="fraud-spike").escalation_policy.levels.count() == 2
 

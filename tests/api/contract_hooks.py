@@ -113,6 +113,15 @@ def _repair_metadata(body: dict[str, Any]) -> None:
         body["metadata"] = {(key[:40] or "key"): value for key, value in metadata.items()}
 
 
+def _repair_operation_amount(body: dict[str, Any]) -> None:
+    """A capture's or refund's amount may have no more decimals than the payment's currency, which the
+    body does not name: a schema-valid amount becomes a whole one (every currency has whole units)."""
+    amount = body.get("amount")
+    if (isinstance(amount, str) and DECIMAL.match(amount)) or (isinstance(amount, int | float) and amount > 0):
+        if not isinstance(amount, bool):
+            body["amount"] = "1"
+
+
 def _unique_idempotency_keys(case: Any) -> None:
     """A key names one request: reusing one with another body is a 422 by design, so give each call its own."""
     key = f"contract-{uuid4()}"
@@ -130,6 +139,11 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
         _repair_card(case.body)
         _repair_amount(case.body)
         _repair_metadata(case.body)
+        _unique_idempotency_keys(case)
+    elif path.endswith(("/capture", "/refunds")) and case.method.upper() == "POST" and isinstance(case.body, dict):
+        _repair_operation_amount(case.body)
+        _unique_idempotency_keys(case)
+    elif path.endswith("/cancel") and isinstance(case.body, dict):
         _unique_idempotency_keys(case)
     elif path == "/transactions" and case.query and "cursor" in case.query:
         case.query["cursor"] = os.environ["CONTRACT_CURSOR"]  # opaque: only one the API handed out is valid

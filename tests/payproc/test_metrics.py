@@ -37,7 +37,10 @@ def test_a_payment_moves_the_business_counters(embedded):
         "volume": ("payproc_payment_amount_minor_total", {"status": "approved", "currency": "EUR"}),
         "decision": ("payproc_fraud_decisions_total", {"decision": "approve"}),
         "latency": ("payproc_decision_latency_seconds_count", {}),
-        "provider": ("payproc_provider_calls_total", {"provider": "sandbox", "outcome": "approved"}),
+        "provider": (
+            "payproc_provider_calls_total",
+            {"provider": "sandbox", "operation": "authorize", "outcome": "approved"},
+        ),
         "handler": ("payproc_event_handler_runs_total", {"handler": "antifraud.score", "outcome": "applied"}),
         "published": ("payproc_outbox_published_events_total", {"topic": "payments.transactions"}),
     }

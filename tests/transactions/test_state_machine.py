@@ -11,7 +11,7 @@ from transactions.state import ALLOWED_TRANSITIONS, FINAL_STATUSES, check_transi
 
 def test_every_status_has_an_entry_and_finals_have_no_way_out():
     assert set(ALLOWED_TRANSITIONS) == set(Status.values)
-    assert FINAL_STATUSES == {Status.DECLINED, Status.FAILED, Status.REFUNDED}
+    assert FINAL_STATUSES == {Status.DECLINED, Status.FAILED, Status.CANCELED, Status.REFUNDED}
 
 
 @pytest.mark.parametrize(
@@ -24,6 +24,10 @@ def test_every_status_has_an_entry_and_finals_have_no_way_out():
         ("refunded", "approved"),
         ("review", "pending"),
         ("failed", "approved"),
+        ("canceled", "approved"),
+        ("approved", "authorized"),
+        ("authorized", "refunded"),
+        ("declined", "authorized"),
     ],
 )
 def test_illegal_transitions_raise(from_status, to_status):

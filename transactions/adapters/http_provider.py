@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from .provider import Authorization, AuthorizationRequest, ProviderUnavailable
+from .provider import Authorization, AuthorizationRequest, Operation, OperationResult, ProviderUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -88,21 +88,64 @@ class HttpProvider:
     name = "http"
 
     def __init__(self, *, base_url: str, api_key: str) -> None:
-        self._url = base_url.rstrip("/") + "/authorizations"
+        self._base_url = base_url.rstrip("/")
         self._session = requests.Session()
         self._session.headers["Authorization"] = f"Bearer {api_key}"
 
     def authorize(self, request: AuthorizationRequest) -> Authorization:
+        payload = {
+            "amount_minor": request.amount_minor,
+            "currency": request.currency,
+            "merchant_id": request.merchant_id,
+            "card": {
+                "brand": request.card_brand,
+                "bin": request.card_bin,
+                "last4": request.card_last4,
+                "fingerprint": request.card_fingerprint,
+            },
+        }
+        body = self._call("/authorizations", payload, key=request.transaction_id)
+        return Authorization(
+            approved=body["status"] == "approved",
+            decline_reason=body.get("decline_reason", ""),
+            reference=body.get("reference", ""),
+        )
+
+    def capture(self, request: Operation) -> OperationResult:
+        return self._operation("/captures", request)
+
+    def cancel(self, request: Operation) -> OperationResult:
+        return self._operation("/cancellations", request)
+
+    def refund(self, request: Operation) -> OperationResult:
+        return self._operation("/refunds", request)
+
+    def _operation(self, path: str, request: Operation) -> OperationResult:
+        payload = {
+            "transaction_id": request.transaction_id,
+            "amount_minor": request.amount_minor,
+            "currency": request.currency,
+            "card": {"last4": request.card_last4},
+        }
+        body = self._call(path, payload, key=request.operation_id)
+        return OperationResult(
+            succeeded=body["status"] == "succeeded",
+            failure_reason=body.get("failure_reason", ""),
+            reference=body.get("reference", ""),
+        )
+
+    def _call(self, path: str, payload: dict, *, key: str) -> dict:
+        """POST through the breaker with retries; the idempotency key makes each retry safe."""
         try:
-            return circuit_breaker().call(self._authorize_with_retries, request)
+            return circuit_breaker().call(self._post_with_retries, path, payload, key)
         except pybreaker.CircuitBreakerError:
             raise ProviderUnavailable("provider_circuit_open") from None
         except requests.Timeout:
             raise ProviderUnavailable("provider_timeout") from None
-        except (RetryableProviderError, requests.RequestException):
+        except (RetryableProviderError, requests.RequestException, ValueError):  # ValueError: not JSON
             raise ProviderUnavailable("provider_unavailable") from None
 
-    def _authorize_with_retries(self, request: AuthorizationRequest) -> Authorization:
+    def _post_with_retries(self, path: str, payload: dict, key: str) -> dict:
         attempt = retry(
             retry=retry_if_exception_type((RetryableProviderError, requests.ConnectionError, requests.Timeout)),
             stop=stop_after_attempt(settings.PROVIDER_RETRIES + 1),
@@ -110,34 +153,19 @@ class HttpProvider:
             reraise=True,
         )(self._post)
         try:
-            return attempt(request)
+            return attempt(path, payload, key)
         except Exception as exc:
             circuit_breaker().last_error = f"{exc.__class__.__name__}: {exc}"
             raise
 
-    def _post(self, request: AuthorizationRequest) -> Authorization:
+    def _post(self, path: str, payload: dict, key: str) -> dict:
         response = self._session.post(
-            self._url,
-            json={
-                "amount_minor": request.amount_minor,
-                "currency": request.currency,
-                "merchant_id": request.merchant_id,
-                "card": {
-                    "brand": request.card_brand,
-                    "bin": request.card_bin,
-                    "last4": request.card_last4,
-                    "fingerprint": request.card_fingerprint,
-                },
-            },
-            headers={"Idempotency-Key": request.transaction_id},
+            self._base_url + path,
+            json=payload,
+            headers={"Idempotency-Key": key},
             timeout=settings.PROVIDER_TIMEOUT_SECONDS,
         )
         if response.status_code in _RETRYABLE_STATUS or response.status_code >= 500:
             raise RetryableProviderError(f"HTTP {response.status_code}")
         response.raise_for_status()
-        body = response.json()
-        return Authorization(
-            approved=body["status"] == "approved",
-            decline_reason=body.get("decline_reason", ""),
-            reference=body.get("reference", ""),
-        )
+        return response.json()

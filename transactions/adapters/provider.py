@@ -37,6 +37,24 @@ class AuthorizationRequest:
     card_fingerprint: str
 
 
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """A capture, cancellation or refund of an authorized payment."""
+
+    transaction_id: str
+    operation_id: str  # the idempotency key at the provider: "<payment id>:capture", a refund's id, ...
+    amount_minor: int
+    currency: str
+    card_last4: str
+
+
+@dataclass(frozen=True, slots=True)
+class OperationResult:
+    succeeded: bool
+    failure_reason: str = ""
+    reference: str = ""
+
+
 class PaymentProvider(Protocol):
     name: str
 
@@ -44,10 +62,23 @@ class PaymentProvider(Protocol):
         """Approve or decline; raise ProviderUnavailable when there is no answer."""
         ...
 
+    def capture(self, request: Operation) -> OperationResult:
+        """Take `amount_minor` of an authorization; raise ProviderUnavailable when there is no answer."""
+        ...
+
+    def cancel(self, request: Operation) -> OperationResult:
+        """Release an authorization that will not be captured."""
+        ...
+
+    def refund(self, request: Operation) -> OperationResult:
+        """Return `amount_minor` of a captured payment to the card."""
+        ...
+
 
 # Sandbox outcomes by the card's last four digits (see README, "Sandbox test cards").
 SANDBOX_DECLINES = {"0002": "do_not_honor", "9995": "insufficient_funds"}
 SANDBOX_FAILURES = {"0119": "processing_error", "0341": "provider_timeout"}
+SANDBOX_REFUND_FAILURES = {"0705": "refund_declined"}  # authorizes and captures; its refunds fail
 
 
 class SandboxProvider:
@@ -59,6 +90,17 @@ class SandboxProvider:
         if request.card_last4 in SANDBOX_DECLINES:
             return Authorization(approved=False, decline_reason=SANDBOX_DECLINES[request.card_last4])
         return Authorization(approved=True, reference=f"sandbox_{request.transaction_id}")
+
+    def capture(self, request: Operation) -> OperationResult:
+        return OperationResult(succeeded=True, reference=f"sandbox_{request.operation_id}")
+
+    def cancel(self, request: Operation) -> OperationResult:
+        return OperationResult(succeeded=True, reference=f"sandbox_{request.operation_id}")
+
+    def refund(self, request: Operation) -> OperationResult:
+        if request.card_last4 in SANDBOX_REFUND_FAILURES:
+            return OperationResult(succeeded=False, failure_reason=SANDBOX_REFUND_FAILURES[request.card_last4])
+        return OperationResult(succeeded=True, reference=f"sandbox_{request.operation_id}")
 
 
 def get_provider() -> PaymentProvider:

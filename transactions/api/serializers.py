@@ -17,7 +17,7 @@ from rest_framework.exceptions import ErrorDetail
 
 from payproc.http.fields import IPAddressField, StrictCharField, StrictIntegerField
 from payproc.http.logging import contains_card_number
-from transactions.models import Status, Transaction
+from transactions.models import CaptureMethod, Refund, RefundStatus, Status, Transaction
 from transactions.services import Customer, PaymentRequest
 
 METADATA_MAX_KEYS = 20
@@ -187,6 +187,12 @@ class TransactionIn(InputSerializer):
         required=False,
         help_text=f"Up to {METADATA_MAX_KEYS} string values, keys of 1 to {METADATA_KEY_MAX_LENGTH} characters.",
     )
+    capture_method = serializers.ChoiceField(
+        choices=CaptureMethod.choices,
+        required=False,
+        help_text="automatic (default): captured when authorized, ending `approved`. manual: held as "
+        "`authorized` until POST /transaction/{id}/capture or /cancel.",
+    )
     idempotency_key = StrictCharField(
         required=False, max_length=255, help_text="Alternative to the Idempotency-Key header."
     )
@@ -246,6 +252,9 @@ class TransactionOut(serializers.ModelSerializer):
     fraud = serializers.SerializerMethodField(help_text="The anti-fraud decision once the payment is scored.")
     decline_reason = serializers.SerializerMethodField()
     status = serializers.ChoiceField(choices=Status.choices)
+    capture_method = serializers.ChoiceField(choices=CaptureMethod.choices)
+    amount_captured = serializers.CharField(help_text="Captured so far, decimal string in major units.")
+    amount_refunded = serializers.CharField(help_text="Refunded so far (refunds that succeeded).")
 
     class Meta:
         model = Transaction
@@ -256,6 +265,11 @@ class TransactionOut(serializers.ModelSerializer):
             "amount",
             "amount_minor",
             "currency",
+            "capture_method",
+            "amount_captured",
+            "amount_captured_minor",
+            "amount_refunded",
+            "amount_refunded_minor",
             "card",
             "merchant_reference",
             "description",
@@ -278,6 +292,11 @@ class TransactionOut(serializers.ModelSerializer):
             "amount": tx.amount,
             "amount_minor": tx.amount_minor,
             "currency": tx.currency,
+            "capture_method": tx.capture_method,
+            "amount_captured": tx.amount_captured,
+            "amount_captured_minor": tx.amount_captured_minor,
+            "amount_refunded": tx.amount_refunded,
+            "amount_refunded_minor": tx.amount_refunded_minor,
             "card": tx.card,
             "merchant_reference": tx.merchant_reference,
             "description": tx.description,
@@ -306,3 +325,61 @@ class TransactionOut(serializers.ModelSerializer):
 
     def get_decline_reason(self, tx: Transaction) -> str | None:
         return tx.decline_reason or None
+
+
+class CaptureIn(StrictSerializer):
+    """Capture an authorized payment: all of it, or `amount` of it (the rest is released)."""
+
+    amount = AmountField(required=False, help_text="At most the authorized amount; all of it when absent.")
+    idempotency_key = StrictCharField(required=False, max_length=255, help_text="Alternative to the header.")
+
+
+class CancelIn(StrictSerializer):
+    """Release an authorized payment's hold."""
+
+    idempotency_key = StrictCharField(required=False, max_length=255, help_text="Alternative to the header.")
+
+
+class RefundIn(StrictSerializer):
+    """Refund a captured payment: all that is left to refund, or `amount` of it."""
+
+    amount = AmountField(required=False, help_text="At most what is left to refund; all of it when absent.")
+    reason = StrictCharField(required=False, allow_blank=True, max_length=500)
+    idempotency_key = StrictCharField(required=False, max_length=255, help_text="Alternative to the header.")
+
+    def validate_reason(self, value: str) -> str:
+        return _reject_card_data(value, "reason")
+
+
+class RefundOut(serializers.ModelSerializer):
+    object = serializers.SerializerMethodField()
+    transaction_id = serializers.UUIDField()
+    amount = serializers.CharField(help_text="Decimal string in major units.")
+    status = serializers.ChoiceField(
+        choices=RefundStatus.choices,
+        help_text="pending: sent to the provider, its amount held; succeeded; failed (see failure_reason).",
+    )
+
+    class Meta:
+        model = Refund
+        fields = [
+            "id",
+            "object",
+            "transaction_id",
+            "status",
+            "amount",
+            "amount_minor",
+            "currency",
+            "reason",
+            "failure_reason",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_object(self, refund: Refund) -> str:
+        return "refund"
+
+
+class RefundListOut(serializers.Serializer):
+    object = serializers.CharField(default="list")
+    data = RefundOut(many=True)
