@@ -3,6 +3,7 @@
 from antifraud.events import DECISION
 from transactions.adapters.http_provider import CIRCUIT_OPEN
 from transactions.events import REFUND_SUCCEEDED, TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED
+from webhooks.events import ENDPOINT_DISABLED
 
 INCIDENT = "alerts.incident"  # emitted on alerts.incidents when an incident opens, escalates, is acked or resolved
 
@@ -12,4 +13,4 @@ ALERTMANAGER_ALERT = "alertmanager.alert"
 OUTBOX_BACKLOG = "system.outbox_backlog"
 
 # Event types the bridge hands to the rule evaluator.
-WATCHED = (TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED, REFUND_SUCCEEDED, DECISION, CIRCUIT_OPEN)
+WATCHED = (TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED, REFUND_SUCCEEDED, DECISION, CIRCUIT_OPEN, ENDPOINT_DISABLED)

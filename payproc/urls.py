@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("transactions.api.urls")),
     path("", include("alerts.api.urls")),
     path("", include("antifraud.api.urls")),
+    path("", include("webhooks.api.urls")),
     path("health", HealthView.as_view(), name="health"),
     path("metrics", metrics, name="metrics"),
     path("ready", ReadyView.as_view(), name="ready"),

@@ -55,7 +55,7 @@ def test_readme_curl_examples_work_as_written(live_server, settings):
 
     assert result.returncode == 0, result.stderr
     outputs = [_documents(chunk) for chunk in result.stdout.split(BLOCK_SEPARATOR)]
-    _, created, fetched, listed, refund, error, health, analytics, alertmanager = outputs
+    _, created, fetched, listed, refund, error, health, webhook, analytics, alertmanager = outputs
     assert created[0]["status"] == "pending" and created[0]["amount"] == "49.99"
     assert fetched[0]["id"] == created[0]["id"]  # the idempotent retry returned the same payment
     assert fetched[0]["status"] == "approved"
@@ -66,6 +66,8 @@ def test_readme_curl_examples_work_as_written(live_server, settings):
         created[0]["id"],
     )
     assert error[0]["error"]["code"] == "amount_too_precise"
+    assert (webhook[0]["object"], webhook[0]["status"]) == ("webhook_endpoint", "enabled")
+    assert webhook[0]["secret"].startswith("whsec_")
     assert health[0] == {"status": "ok"}
     assert health[1]["status"] == "ok"
     assert analytics[0]["payments"] == 1 and analytics[0]["bucket"] == "hour"

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "transactions",
     "antifraud",
     "alerts",
+    "webhooks",
     "django_prometheus",
     "payproc.observability.apps.ObservabilityConfig",
 ]
@@ -284,6 +285,18 @@ CAPTURE_WINDOW_DAYS = env.int("CAPTURE_WINDOW_DAYS", default=7)
 # A refund still pending this long after it was made (no answer from the provider) is asked again by beat.
 REFUND_RETRY_AFTER_SECONDS = env.int("REFUND_RETRY_AFTER_SECONDS", default=60)
 
+# --- Webhooks to merchants (webhooks/) -------------------------------------------------------
+# Production accepts only https:// endpoints resolving to public addresses, or hosts listed here (SSRF).
+WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=DEBUG)
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Retries: exponential from the base, capped, with jitter; after WEBHOOK_RETRY_HOURS the delivery fails
+# and its endpoint is disabled (an alert rule fires).
+WEBHOOK_BACKOFF_BASE_SECONDS = env.float("WEBHOOK_BACKOFF_BASE_SECONDS", default=30.0)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_BACKOFF_MAX_SECONDS", default=3 * 3600.0)
+WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=72)
+WEBHOOK_CLAIM_SECONDS = env.int("WEBHOOK_CLAIM_SECONDS", default=60)  # a send that crashed is retried after this
+
 # --- Events ---------------------------------------------------------------------------------
 EVENT_PRODUCER = env.str("EVENT_PRODUCER", default="payproc")
 EVENT_SCHEMA_DIR = env.str("EVENT_SCHEMA_DIR", default=str(BASE_DIR / "config" / "events"))
@@ -389,6 +402,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {"task": "transactions.tasks.purge_idempotency_keys", "schedule": 3600.0},
     "expire-authorizations": {"task": "transactions.tasks.expire_authorizations", "schedule": 600.0},
     "retry-pending-refunds": {"task": "transactions.tasks.retry_pending_refunds", "schedule": 60.0},
+    "deliver-webhooks": {"task": "webhooks.tasks.deliver_webhooks", "schedule": 10.0},
     "escalate-incidents": {"task": "alerts.tasks.escalate_incidents", "schedule": 30.0},
     "resolve-quiet-incidents": {"task": "alerts.tasks.resolve_quiet_incidents", "schedule": 60.0},
     "deliver-notifications": {"task": "alerts.tasks.deliver_notifications", "schedule": 15.0},

@@ -21,6 +21,8 @@ os.environ.setdefault("KAFKA_ENABLE_IDEMPOTENCE", "false")  # see base.py
 os.environ.setdefault("SANDBOX_PROVIDER_HTTP", "true")
 # The main-database store unless a test asks for chDB (tests/antifraud/test_chdb_analytics.py).
 os.environ.setdefault("ANALYTICS_EMBEDDED", "database")
+# Webhook tests send to receivers on 127.0.0.1; tests/webhooks/test_addresses.py turns the check on.
+os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_URLS", "true")
 # Console tests sign in with force_login; tests/access/test_mfa.py turns two-factor sign-in on.
 os.environ.setdefault("ADMIN_MFA_REQUIRED", "false")
 

@@ -81,6 +81,7 @@ def test_default_rules_load_and_export_back_to_the_same_yaml(db, tmp_path: Path,
         "fraud-spike",
         "decline-flood",
         "refund-surge",
+        "webhook-endpoint-disabled",
         "provider-circuit-open",
         "outbox-backlog",
         "prometheus",
@@ -89,7 +90,7 @@ def test_default_rules_load_and_export_back_to_the_same_yaml(db, tmp_path: Path,
     (tmp_path / "rules.yaml").write_text(exported)
     AlertRule.objects.all().delete()
     EscalationPolicy.objects.all().delete()
-    assert load_alert_rules(tmp_path / "rules.yaml") == (1, 6)
+    assert load_alert_rules(tmp_path / "rules.yaml") == (1, 7)
     assert export_alert_rules() == exported
     assert AlertRule.objects.get(name="fraud-spike").escalation_policy.levels.count() == 2
 

@@ -1,0 +1,94 @@
+"""Request and response shapes of the webhook endpoints API."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from payproc.http.fields import StrictCharField
+from transactions.api.serializers import StrictSerializer
+
+from ..events import EVENT_TYPES
+from ..models import DeliveryStatus, EndpointStatus, WebhookDelivery, WebhookEndpoint
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "enum": ["*", *EVENT_TYPES]},
+        "minItems": 1,
+        "maxItems": len(EVENT_TYPES) + 1,
+        "example": ["payment.approved", "refund.succeeded"],
+    }
+)
+class EventTypesField(serializers.ListField):
+    child = StrictCharField(max_length=40)
+
+
+class EndpointIn(StrictSerializer):
+    url = StrictCharField(max_length=2048, help_text="https:// in production; checked not to be a private address.")
+    events = EventTypesField(min_length=1, max_length=len(EVENT_TYPES) + 1, help_text='Types to send, or ["*"].')
+    description = StrictCharField(required=False, allow_blank=True, max_length=500)
+
+
+class EndpointOut(serializers.ModelSerializer):
+    object = serializers.SerializerMethodField()
+    events = serializers.ListField(child=serializers.CharField())
+    status = serializers.ChoiceField(choices=EndpointStatus.choices)
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "object", "url", "events", "description", "status", "disabled_reason", "created_at"]
+
+    def get_object(self, endpoint: WebhookEndpoint) -> str:
+        return "webhook_endpoint"
+
+
+class EndpointWithSecretOut(EndpointOut):
+    secret = serializers.SerializerMethodField(help_text="The signing secret (whsec_…): shown only now.")
+
+    class Meta(EndpointOut.Meta):
+        fields = [*EndpointOut.Meta.fields, "secret"]
+
+    def get_secret(self, endpoint: WebhookEndpoint) -> str:
+        return self.context["secret"]
+
+
+class EndpointListOut(serializers.Serializer):
+    object = serializers.CharField(default="list")
+    data = EndpointOut(many=True)
+
+
+class DeliveryOut(serializers.ModelSerializer):
+    object = serializers.SerializerMethodField()
+    event_id = serializers.CharField()
+    event_type = serializers.CharField(source="event.type")
+    status = serializers.ChoiceField(choices=DeliveryStatus.choices)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "object",
+            "event_id",
+            "event_type",
+            "status",
+            "attempts",
+            "last_status_code",
+            "last_error",
+            "next_attempt_at",
+            "delivered_at",
+            "created_at",
+        ]
+
+    def get_object(self, delivery: WebhookDelivery) -> str:
+        return "webhook_delivery"
+
+
+class DeliveryListOut(serializers.Serializer):
+    object = serializers.CharField(default="list")
+    data = DeliveryOut(many=True)
+
+
+def listing(items: list[Any], serializer: type[serializers.Serializer]) -> dict[str, Any]:
+    return {"object": "list", "data": serializer(items, many=True).data}
