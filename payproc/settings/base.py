@@ -244,7 +244,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Alertmanager's `status` (firing/resolved) is not the payment status.
-    "ENUM_NAME_OVERRIDES": {"AlertmanagerStatusEnum": ["firing", "resolved"]},
+    "ENUM_NAME_OVERRIDES": {
+        "AlertmanagerStatusEnum": ["firing", "resolved"],
+        "PaymentStatusEnum": "transactions.models.Status",
+        # Refunds and webhook deliveries share one set: pending, then succeeded or failed.
+        "SettlementStatusEnum": "transactions.models.RefundStatus",
+        "WebhookEndpointStatusEnum": "webhooks.models.EndpointStatus",
+    },
     # The webhooks take their own secrets (alerts/api/authentication.py), not a merchant's key.
     "APPEND_COMPONENTS": {
         "securitySchemes": {

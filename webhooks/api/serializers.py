@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -25,8 +26,28 @@ class EventTypesField(serializers.ListField):
     child = StrictCharField(max_length=40)
 
 
+WEBHOOK_URL_PATTERN = r"^https?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~-]+)(:[0-9]{1,5})?(/[^\s]*)?$"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "uri",
+        "pattern": WEBHOOK_URL_PATTERN,
+        "maxLength": 2048,
+        "example": "https://shop.example.com/payproc/webhooks",
+    }
+)
+class WebhookUrlField(StrictCharField):
+    """An absolute http(s) URL; whether its host may be called is the service's check (addresses.py)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        message = "url must be an absolute http(s) URL without spaces or credentials."
+        super().__init__(validators=[RegexValidator(WEBHOOK_URL_PATTERN, message)], **kwargs)
+
+
 class EndpointIn(StrictSerializer):
-    url = StrictCharField(max_length=2048, help_text="https:// in production; checked not to be a private address.")
+    url = WebhookUrlField(max_length=2048, help_text="https:// in production; checked not to be a private address.")
     events = EventTypesField(min_length=1, max_length=len(EVENT_TYPES) + 1, help_text='Types to send, or ["*"].')
     description = StrictCharField(required=False, allow_blank=True, max_length=500)
 
