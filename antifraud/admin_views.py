@@ -54,6 +54,7 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
             "data": data,
             "approval_rate": percent(data["approval_rate"]),
             "fraud_rate": percent(data["fraud_rate"]),
+            "refund_rate": percent(data["refund_rate"]),
             "range": window,
             "ranges": list(RANGES),
             "merchants": Merchant.objects.order_by("name"),

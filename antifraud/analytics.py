@@ -6,13 +6,13 @@ ClickHouse in deployments; without CLICKHOUSE_URL the summary is computed from t
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from django.conf import settings
 from django.utils.dateparse import parse_datetime
 
 from payproc.http.errors import API_ERROR, DomainError
-from transactions.events import TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED
+from transactions.events import REFUND_FAILED, REFUND_SUCCEEDED, TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED
 
 from .events import DECISION
 
@@ -35,6 +35,8 @@ class Summary:
     decisions: dict[str, int] = field(default_factory=dict)
     top_rules: list[tuple[str, int]] = field(default_factory=list)
     series: list[dict[str, Any]] = field(default_factory=list)  # [{bucket_start, status: count…}]
+    refunds: dict[str, int] = field(default_factory=dict)  # succeeded refund amount by currency, minor units
+    refund_count: int = 0
 
     @property
     def payments(self) -> int:
@@ -46,13 +48,21 @@ class Summary:
         return round(self.by_status.get("approved", 0) / finished, 4) if finished else None
 
     @property
+    def refund_rate(self) -> float | None:
+        """Refunds made per captured payment of the period (approved, or refunded since)."""
+        captured = self.by_status.get("approved", 0) + self.by_status.get("refunded", 0)
+        return round(self.refund_count / captured, 4) if captured else None
+
+    @property
     def fraud_rate(self) -> float | None:
         decided = sum(self.decisions.values())
         return round(self.decisions.get("decline", 0) / decided, 4) if decided else None
 
 
 class AnalyticsStore(Protocol):
-    def write(self, *, payments: list[dict[str, Any]], decisions: list[dict[str, Any]]) -> None: ...
+    def write(
+        self, *, payments: list[dict[str, Any]], decisions: list[dict[str, Any]], refunds: list[dict[str, Any]] = ()
+    ) -> None: ...
 
     def summary(self, query: SummaryQuery) -> Summary: ...
 
@@ -96,15 +106,40 @@ def decision_row(envelope: dict[str, Any], created_at: datetime | None = None) -
     }
 
 
-def rows_from_events(envelopes: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Split a batch of events into payment rows and decision rows; other events are not analytics."""
-    payments, decisions = [], []
+def refund_row(envelope: dict[str, Any]) -> dict[str, Any]:
+    data = envelope["data"]
+    return {
+        "refund_id": data["refund_id"],
+        "transaction_id": data["transaction_id"],
+        "merchant_id": data["merchant_id"],
+        "status": data["status"],
+        "amount_minor": data["amount_minor"],
+        "currency": data["currency"],
+        "created_at": _ts(data["created_at"]),
+        "settled_at": _ts(envelope["occurred_at"]),
+    }
+
+
+class Rows(NamedTuple):
+    payments: list[dict[str, Any]]
+    decisions: list[dict[str, Any]]
+    refunds: list[dict[str, Any]]
+
+
+ANALYTICS_EVENTS = (TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED, DECISION, REFUND_SUCCEEDED, REFUND_FAILED)
+
+
+def rows_from_events(envelopes: list[dict[str, Any]]) -> Rows:
+    """Split a batch of events into payment, decision and refund rows; other events are not analytics."""
+    rows = Rows([], [], [])
     for envelope in envelopes:
         if envelope["type"] in {TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED}:
-            payments.append(payment_row(envelope))
+            rows.payments.append(payment_row(envelope))
         elif envelope["type"] == DECISION:
-            decisions.append(decision_row(envelope))
-    return payments, decisions
+            rows.decisions.append(decision_row(envelope))
+        elif envelope["type"] in {REFUND_SUCCEEDED, REFUND_FAILED}:
+            rows.refunds.append(refund_row(envelope))
+    return rows
 
 
 logger = logging.getLogger(__name__)

@@ -62,15 +62,20 @@ class AnalyticsSink:
     def flush(self) -> None:
         if not self._buffer:
             return
-        payments, decisions = rows_from_events(self._buffer)
+        rows = rows_from_events(self._buffer)
         try:
-            self._store.write(payments=payments, decisions=decisions)
+            self._store.write(**rows._asdict())
         except Exception:
             self._rewind()
             raise
         self._consumer.commit()
         self._report_lag(every_seconds=0)  # caught up to what was just written
-        logger.info("analytics sink wrote %d payment and %d decision rows", len(payments), len(decisions))
+        logger.info(
+            "analytics sink wrote %d payment, %d decision and %d refund rows",
+            len(rows.payments),
+            len(rows.decisions),
+            len(rows.refunds),
+        )
         self._buffer, self._first_buffered_at = [], None
         self.flushed_batches += 1
 

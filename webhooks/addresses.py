@@ -12,7 +12,13 @@ from .errors import WebhookUrlRefused
 
 
 def check_url(url: str) -> None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises for a port out of range
+        if parts.hostname and url.split("//", 1)[-1].startswith("["):
+            ipaddress.IPv6Address(parts.hostname)  # raises for "[0]" and other non-addresses in brackets
+    except ValueError:
+        raise WebhookUrlRefused("url is not a valid URL.", param="url") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise WebhookUrlRefused("url must be an absolute http(s) URL.", param="url")
     if parts.username or parts.password:
@@ -24,7 +30,7 @@ def check_url(url: str) -> None:
     if parts.hostname in settings.WEBHOOK_ALLOWED_HOSTS:
         return
     try:
-        found = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        found = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
         raise WebhookUrlRefused(f"url host {parts.hostname} does not resolve.", param="url") from None
     for *_, address in found:

@@ -15,14 +15,11 @@ from typing import Any
 from clickhouse_driver.util.escape import escape_chars_map
 from django.conf import settings
 
-from antifraud.analytics import Summary, SummaryQuery, rows_from_events
-from antifraud.events import DECISION
+from antifraud.analytics import ANALYTICS_EVENTS, Summary, SummaryQuery, rows_from_events
 from eventbus.models import OutboxEvent
-from transactions.events import TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED
 
 from .clickhouse import ClickHouseSQL, _naive_utc, check_database_name
 
-ANALYTICS_EVENTS = (TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED, DECISION)
 SYNC_BATCH = 2000
 
 _lock = threading.RLock()
@@ -121,8 +118,7 @@ class ChdbAnalytics(ClickHouseSQL):
                 )
                 if not batch:
                     return read
-                payments, decisions = rows_from_events([envelope for _, envelope in batch])
-                self.write(payments=payments, decisions=decisions)
+                self.write(**rows_from_events([envelope for _, envelope in batch])._asdict())
                 watermark, read = batch[-1][0], read + len(batch)
                 self._insert(
                     "embedded_sync",

@@ -41,6 +41,18 @@ _DECISION_COLUMNS = (
 )
 
 
+_REFUND_COLUMNS = (
+    "refund_id",
+    "transaction_id",
+    "merchant_id",
+    "status",
+    "amount_minor",
+    "currency",
+    "created_at",
+    "settled_at",
+)
+
+
 def _naive_utc(value: Any) -> Any:
     return value.replace(tzinfo=None) if hasattr(value, "tzinfo") and value.tzinfo else value
 
@@ -69,9 +81,12 @@ class ClickHouseSQL:
     def _insert(self, table: str, columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
         raise NotImplementedError
 
-    def write(self, *, payments: list[dict[str, Any]], decisions: list[dict[str, Any]]) -> None:
+    def write(
+        self, *, payments: list[dict[str, Any]], decisions: list[dict[str, Any]], refunds: list[dict[str, Any]] = ()
+    ) -> None:
         self._insert("payments", _PAYMENT_COLUMNS, payments)
         self._insert("fraud_decisions", _DECISION_COLUMNS, decisions)
+        self._insert("refunds", _REFUND_COLUMNS, list(refunds))
 
     # --- reads --------------------------------------------------------------------------------
     def summary(self, query: SummaryQuery) -> Summary:
@@ -109,6 +124,13 @@ class ClickHouseSQL:
                 f"SELECT decision, count() FROM {db}.fraud_decisions FINAL WHERE {where} GROUP BY decision", params
             )
         )
+        for currency, count, amount in self._select(
+            f"SELECT currency, count(), sum(amount_minor) FROM {db}.refunds FINAL WHERE {where} "
+            "AND status = 'succeeded' GROUP BY currency",
+            params,
+        ):
+            summary.refunds[currency] = amount
+            summary.refund_count += count
         summary.top_rules = [
             (rule, count)
             for rule, count in self._select(

@@ -7,13 +7,15 @@ from django.db.models.functions import TruncDay, TruncHour, TruncMinute
 
 from antifraud.analytics import Summary, SummaryQuery
 from antifraud.models import FraudDecision
-from transactions.models import Transaction
+from transactions.models import Refund, RefundStatus, Transaction
 
 _TRUNC = {"minute": TruncMinute, "hour": TruncHour, "day": TruncDay}
 
 
 class DatabaseAnalytics:
-    def write(self, *, payments: list[dict[str, Any]], decisions: list[dict[str, Any]]) -> None:
+    def write(
+        self, *, payments: list[dict[str, Any]], decisions: list[dict[str, Any]], refunds: list[dict[str, Any]] = ()
+    ) -> None:
         """Nothing to do: the rows are the main database's own."""
 
     def summary(self, query: SummaryQuery) -> Summary:
@@ -44,4 +46,12 @@ class DatabaseAnalytics:
             for rule in rules:
                 fired[rule["rule"]] = fired.get(rule["rule"], 0) + 1
         summary.top_rules = sorted(fired.items(), key=lambda item: (-item[1], item[0]))[:10]
+        refunds = Refund.objects.filter(
+            status=RefundStatus.SUCCEEDED, created_at__gte=query.start, created_at__lt=query.end
+        )
+        if query.merchant_id is not None:
+            refunds = refunds.filter(transaction__merchant_id=query.merchant_id)
+        for row in refunds.values("currency").annotate(count=Count("id"), amount=Sum("amount_minor")):
+            summary.refunds[row["currency"]] = row["amount"]
+            summary.refund_count += row["count"]
         return summary

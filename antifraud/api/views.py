@@ -61,6 +61,12 @@ def render(summary: Summary, query: SummaryQuery) -> dict:
         ],
         "approval_rate": summary.approval_rate,
         "fraud_rate": summary.fraud_rate,
+        "refunds": [
+            {"currency": currency, "amount": format_minor(amount, currency), "amount_minor": amount}
+            for currency, amount in sorted(summary.refunds.items())
+        ],
+        "refund_count": summary.refund_count,
+        "refund_rate": summary.refund_rate,
         "decisions": summary.decisions,
         "top_rules": [{"rule": rule, "fired": count} for rule, count in summary.top_rules],
         "series": [{**point, "bucket_start": point["bucket_start"].isoformat()} for point in summary.series],
@@ -78,7 +84,7 @@ class AnalyticsSummaryView(APIView):
             OpenApiParameter("bucket", str, enum=list(BUCKETS), description="Series granularity; default hour."),
         ],
         responses={200: dict, **errors(400, 401, 429, 503)},
-        summary="Payments, volume, approval and fraud rates, top fired rules",
+        summary="Payments, volume, approval, fraud and refund rates, top fired rules",
         tags=["analytics"],
     )
     def get(self, request: Request) -> Response:

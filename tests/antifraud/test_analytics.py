@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 from prometheus_client import REGISTRY
 
@@ -21,6 +22,7 @@ from eventbus.models import OutboxEvent
 from eventbus.relay import relay_pending
 from tests.conftest import error_of
 from transactions.models import Transaction
+from transactions.refunds import reserve, settle
 
 CLICKHOUSE = "127.0.0.1:19000"
 
@@ -47,6 +49,9 @@ def traffic(make_payment, thresholds, rule):
     for tx in (approved, issuer_declined, fraud, review):
         decide_transaction(transaction_id=tx.id)  # approvals go on to the sandbox provider at once
     assert Transaction.objects.get(pk=issuer_declined.pk).decline_reason == "do_not_honor"
+    with transaction.atomic():  # 4.00 of the approved 10.00 back to the card
+        refund = reserve(Transaction.objects.select_for_update().get(pk=approved.pk), amount_minor=400, reason="")
+    assert settle(refund.id).status == "succeeded"
     return [OutboxEvent.objects.order_by("id")]
 
 
@@ -63,15 +68,15 @@ def _envelopes() -> list[dict]:
 
 def test_migrations_apply_once_and_are_recorded(clickhouse):
     assert clickhouse.migrate() == []  # already applied by the fixture
-    assert clickhouse.applied_migrations() == ["0001_payments_and_decisions.sql"]
+    assert clickhouse.applied_migrations() == ["0001_payments_and_decisions.sql", "0002_refunds.sql"]
     tables = {name for (name,) in clickhouse.client.execute(f"SHOW TABLES FROM {clickhouse.database}")}
-    assert {"payments", "fraud_decisions", "payments_per_minute", "schema_migrations"} <= tables
+    assert {"payments", "fraud_decisions", "refunds", "payments_per_minute", "schema_migrations"} <= tables
 
 
 def test_clickhouse_summary_matches_the_database_and_redelivery_does_not_double_count(clickhouse, traffic, merchant):
-    payments, decisions = rows_from_events(_envelopes())
-    clickhouse.write(payments=payments, decisions=decisions)
-    clickhouse.write(payments=payments, decisions=decisions)  # the same events delivered again
+    rows = rows_from_events(_envelopes())
+    clickhouse.write(**rows._asdict())
+    clickhouse.write(**rows._asdict())  # the same events delivered again
 
     from_clickhouse = clickhouse.summary(_query(merchant))
     from_database = DatabaseAnalytics().summary(_query(merchant))
@@ -82,11 +87,14 @@ def test_clickhouse_summary_matches_the_database_and_redelivery_does_not_double_
     assert from_clickhouse.top_rules == from_database.top_rules == [("big", 1), ("block_list", 1)]
     assert from_clickhouse.approval_rate == pytest.approx(1 / 3, abs=1e-4)
     assert from_clickhouse.fraud_rate == 0.25
+    assert from_clickhouse.refunds == from_database.refunds == {"USD": 400}
+    assert from_clickhouse.refund_count == from_database.refund_count == 1
+    assert from_clickhouse.refund_rate == 1.0  # one refund for the one captured payment
     assert [point["approved"] for point in from_clickhouse.series if "approved" in point] == [1]
 
 
 def test_per_minute_view_aggregates_by_merchant_currency_and_status(clickhouse, traffic, merchant):
-    payments, decisions = rows_from_events(_envelopes())
+    payments, decisions, _ = rows_from_events(_envelopes())
     clickhouse.write(payments=payments + payments, decisions=decisions)
 
     rows = clickhouse.client.execute(
@@ -109,8 +117,7 @@ def chdb_store(settings, tmp_path):
 def test_chdb_runs_the_same_sql_fed_from_the_outbox_and_never_double_counts(chdb_store, traffic, merchant):
     assert chdb_store.sync() == len(_envelopes())
     assert chdb_store.sync() == 0  # nothing new since the watermark
-    payments, decisions = rows_from_events(_envelopes())
-    chdb_store.write(payments=payments, decisions=decisions)  # a replay of every event
+    chdb_store.write(**rows_from_events(_envelopes())._asdict())  # a replay of every event
 
     embedded, database = chdb_store.summary(_query(merchant)), DatabaseAnalytics().summary(_query(merchant))
 
@@ -118,6 +125,7 @@ def test_chdb_runs_the_same_sql_fed_from_the_outbox_and_never_double_counts(chdb
     assert embedded.by_status == database.by_status
     assert embedded.volume == database.volume == {"USD": 1000}
     assert embedded.decisions == database.decisions
+    assert embedded.refunds == database.refunds == {"USD": 400}
     assert embedded.top_rules == database.top_rules and ("big", 1) in embedded.top_rules
     assert chdb_store.applied_migrations() == ClickHouseAnalytics.migration_names()
     assert "chDB" in describe_analytics()
@@ -127,8 +135,7 @@ def test_chdb_runs_the_same_sql_fed_from_the_outbox_and_never_double_counts(chdb
 def test_summary_endpoint(api, traffic, settings, request, backend):
     if backend == "clickhouse":
         store = request.getfixturevalue("clickhouse")
-        payments, decisions = rows_from_events(_envelopes())
-        store.write(payments=payments, decisions=decisions)
+        store.write(**rows_from_events(_envelopes())._asdict())
     elif backend == "chdb":
         request.getfixturevalue("chdb_store")
     else:
@@ -143,6 +150,7 @@ def test_summary_endpoint(api, traffic, settings, request, backend):
     assert body["payments"] == 4
     assert body["volume"] == [{"currency": "USD", "amount": "10.00", "amount_minor": 1000}]
     assert body["fraud_rate"] == 0.25
+    assert (body["refunds"], body["refund_count"]) == ([{"currency": "USD", "amount": "4.00", "amount_minor": 400}], 1)
     assert body["top_rules"][0] == {"rule": "big", "fired": 1}
     assert body["series"] and body["bucket"] == "minute"
 
@@ -168,7 +176,7 @@ def test_summary_is_per_merchant(api, clickhouse, traffic):
 
     from transactions.api_keys import create_merchant
 
-    payments, decisions = rows_from_events(_envelopes())
+    payments, decisions, _ = rows_from_events(_envelopes())
     clickhouse.write(payments=payments, decisions=decisions)
     _, other = create_merchant(name="Other")
     client = APIClient()
@@ -225,8 +233,8 @@ def test_clickhouse_migrate_command_is_idempotent(clickhouse, capsys):
     call_command("clickhouse_migrate")
 
     out = capsys.readouterr().out.splitlines()
-    assert out == ["applied 1: 0001_payments_and_decisions.sql", "applied 0: nothing new"]
-    assert clickhouse.applied_migrations() == ["0001_payments_and_decisions.sql"]
+    assert out == ["applied 2: 0001_payments_and_decisions.sql, 0002_refunds.sql", "applied 0: nothing new"]
+    assert clickhouse.applied_migrations() == ["0001_payments_and_decisions.sql", "0002_refunds.sql"]
 
 
 def test_migrations_use_only_types_clickhouse_18_16_knows():

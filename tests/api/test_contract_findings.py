@@ -75,3 +75,13 @@ def test_a_telegram_update_that_is_not_an_object_is_a_400(client, settings):
 @pytest.mark.parametrize("query", ["to=", "bucket=", "from=yesterday"])
 def test_analytics_parameters_given_empty_or_malformed_are_a_400(api, query):
     assert api.get(f"/analytics/summary?{query}").status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/transaction/null,null/cancel", "/transaction/x/refunds", "/nowhere"])
+def test_a_post_to_no_route_is_the_json_404_not_a_csrf_403(api_key, path):
+    from django.test import Client
+
+    browserless = Client(enforce_csrf_checks=True)  # as a real client: no CSRF cookie or token
+    response = browserless.post(path, "{}", content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {api_key}")
+
+    assert response.status_code == 404 and error_of(response)["code"] == "resource_not_found"

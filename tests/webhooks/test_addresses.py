@@ -69,3 +69,10 @@ def test_a_delivery_to_an_address_that_turned_private_is_not_sent(api, receiver,
     deliver_due()
     assert receiver.requests == []
     assert "must use https" in WebhookDelivery.objects.get().last_error
+
+
+@pytest.mark.parametrize("url", ["http://[0]", "https://[zz::1]/h", "https://shop.example.com:99999/h"])
+def test_malformed_urls_are_refused_not_a_server_error(url, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
+    with pytest.raises(WebhookUrlRefused, match="not a valid URL"):
+        check_url(url)
