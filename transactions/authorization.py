@@ -50,8 +50,8 @@ def authorize_transactions(*, transaction_ids: list[UUID | str]) -> list[Transac
                 held = (("authorized_at", timezone.now()),)
                 change = Transition(tx.id, Status.AUTHORIZED, actor, f"authorized ({result.reference})", sets=held)
             elif result.approved:
-                captured = (("amount_captured_minor", tx.amount_minor),)
-                change = Transition(tx.id, Status.APPROVED, actor, f"authorized ({result.reference})", sets=captured)
+                reason = f"authorized ({result.reference})"
+                change = Transition(tx.id, Status.APPROVED, actor, reason, captured_in_full=True)
             else:
                 change = Transition(tx.id, Status.DECLINED, actor, "declined by the issuer", result.decline_reason)
             outcome = "approved" if result.approved else "declined"

@@ -132,8 +132,9 @@ class Transition:
     actor: str
     reason: str = ""
     decline_reason: str = ""
-    # Other columns set with the status, e.g. (("amount_captured_minor", 500),).
+    # Other columns set with the status, e.g. (("authorized_at", now),).
     sets: tuple[tuple[str, Any], ...] = ()
+    captured_in_full: bool = False  # amount_captured_minor := amount_minor (one UPDATE for any amounts)
 
 
 def transition_transaction(
@@ -171,7 +172,9 @@ def transition_transactions(
                 tx.decline_reason = change.decline_reason
             for name, value in change.sets:
                 setattr(tx, name, value)
-            changed.append((tx, change.sets))
+            if change.captured_in_full:
+                tx.amount_captured_minor = tx.amount_minor
+            changed.append((tx, change))
             history.append(
                 TransactionEvent(
                     transaction=tx,
@@ -200,12 +203,14 @@ def transition_transactions(
             )
         # One UPDATE per outcome (usually one or two), cheaper than bulk_update's CASE per row; the rows
         # are locked, so each version moves from the value read above to the one set on the instance.
-        outcomes: dict[tuple[str, str, tuple[tuple[str, Any], ...]], list[str]] = {}
-        for tx, sets in changed:
-            outcomes.setdefault((tx.status, tx.decline_reason, sets), []).append(tx.pk)
-        for (status, decline_reason, sets), pks in outcomes.items():
+        outcomes: dict[tuple[str, str, tuple[tuple[str, Any], ...], bool], list[str]] = {}
+        for tx, change in changed:
+            key = (tx.status, tx.decline_reason, change.sets, change.captured_in_full)
+            outcomes.setdefault(key, []).append(tx.pk)
+        for (status, decline_reason, sets, captured_in_full), pks in outcomes.items():
+            columns = dict(sets) | ({"amount_captured_minor": F("amount_minor")} if captured_in_full else {})
             Transaction.objects.filter(pk__in=pks).update(
-                status=status, decline_reason=decline_reason, version=F("version") + 1, updated_at=now, **dict(sets)
+                status=status, decline_reason=decline_reason, version=F("version") + 1, updated_at=now, **columns
             )
         TransactionEvent.objects.bulk_create(history)
         enqueue_events(outbox)

@@ -75,6 +75,16 @@ def test_disabled_rules_do_not_fire(fraud_spike_rule):
     assert match_rules(decision_event(score=99)) == []
 
 
+def test_a_rule_changed_after_it_was_used_takes_effect_at_once(fraud_spike_rule):
+    fraud_spike_rule.threshold = fraud_spike_rule.window_seconds = None
+    fraud_spike_rule.save()
+    assert match_rules(decision_event(score=99))  # the rules are now kept in memory
+
+    fraud_spike_rule.enabled = False
+    fraud_spike_rule.save()
+    assert match_rules(decision_event(score=99)) == []  # the save dropped every process's copy
+
+
 def test_default_rules_load_and_export_back_to_the_same_yaml(db, tmp_path: Path, settings):
     call_command("load_alert_rules")
     assert set(AlertRule.objects.values_list("name", flat=True)) >= {

@@ -137,3 +137,18 @@ def test_capture_over_the_http_provider(authorized, api, settings, live_server):
     settings.PAYMENT_PROVIDER, settings.PROVIDER_HTTP_URL = "http", f"{live_server.url}/sandbox/provider"
     settings.PROVIDER_HTTP_API_KEY = ""
     assert _post(api, f"/transaction/{authorized.id}/capture", {"amount": "1.00"}).json()["status"] == "approved"
+
+
+def test_authorized_payments_of_any_amounts_are_captured_in_one_update(post_payment):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from transactions.authorization import authorize_transactions
+
+    ids = [post_payment(amount=amount).json()["id"] for amount in ("1.00", "2.50", "30.00")]
+    with CaptureQueriesContext(connection) as queries:
+        authorize_transactions(transaction_ids=ids)
+
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "transactions_transaction"')]
+    assert len(updates) == 1
+    assert sorted(Transaction.objects.values_list("amount_captured_minor", flat=True)) == [100, 250, 3000]
