@@ -48,4 +48,5 @@ class PaymentFacts:
             "ip": self.ip,
             "device": self.device_id,
             "merchant": self.merchant_id,
+            "country": self.country,
         }[key]

@@ -15,6 +15,7 @@ class RuleType(models.TextChoices):
     BIN_COUNTRY_MISMATCH = "bin_country_mismatch", "BIN country differs from the customer's country"
     CARD_TESTING = "card_testing", "Card testing (many cards or small amounts from one IP/device)"
     FIRST_SEEN_CARD_HIGH_AMOUNT = "first_seen_card_high_amount", "First-seen card with a high amount"
+    LINKED_ENTITIES = "linked_entities", "Linked entities (e.g. e-mails per card, cards per e-mail, in a window)"
 
 
 class FraudRule(models.Model):

@@ -21,6 +21,8 @@ from .facts import PaymentFacts
 from .models import RuleType
 
 VELOCITY_KEYS = ("card", "email", "ip", "device", "merchant")
+# What a payment links together: a card with the e-mail, address, device and country it was used from.
+LINKABLE = ("card", "email", "ip", "device", "country")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,38 @@ def card_testing(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleConte
     return None
 
 
+def _linked_window(parameters: dict[str, Any], facts: PaymentFacts) -> tuple[str, str] | None:
+    """(the window of distinct `of` values seen with this payment's `key` value, this payment's `of`)."""
+    key, of, window = parameters["key"], parameters["of"], parameters["window_seconds"]
+    value, linked = facts.velocity_key(key), facts.velocity_key(of)
+    if not value or not linked:
+        return None
+    return f"linked:{of}-per-{key}:{window}:{value}", linked
+
+
+def linked_windows(parameters: dict[str, Any], facts: PaymentFacts) -> list[WindowUpdate]:
+    found = _linked_window(parameters, facts)
+    if found is None:
+        return []
+    window, linked = found
+    # The member is the linked value itself, so the window counts distinct values, not payments.
+    return [WindowUpdate(window, linked, 0, facts.created_at.timestamp(), parameters["window_seconds"])]
+
+
+def linked_entities(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleContext) -> str | None:
+    """Radar's `email_count_for_card`, `card_count_for_ip` and kin: a card that turns up with a second
+    identity, or an identity paying with many cards. Fires from the payment that goes over `limit`."""
+    found = _linked_window(parameters, facts)
+    if found is None:
+        return None
+    count, limit = ctx.windows[found[0]].count, parameters["limit"]
+    if count <= limit:
+        return None
+    key, of, seconds = parameters["key"], parameters["of"], parameters["window_seconds"]
+    plural = {"ip": "IP addresses", "country": "countries", "email": "e-mails"}.get(of, f"{of}s")
+    return f"{count} different {plural} for this {key} in {seconds} s, limit {limit}"
+
+
 def first_seen_card_high_amount(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleContext) -> str | None:
     limit = _threshold(parameters, facts.currency)
     if limit is None or facts.amount_minor <= limit:
@@ -147,7 +181,11 @@ def first_seen_card_high_amount(parameters: dict[str, Any], facts: PaymentFacts,
 
 
 # Rule types that count in sliding windows, and the windows a payment updates for them.
-WINDOWS: dict[str, Windows] = {RuleType.VELOCITY: velocity_windows, RuleType.CARD_TESTING: card_testing_windows}
+WINDOWS: dict[str, Windows] = {
+    RuleType.VELOCITY: velocity_windows,
+    RuleType.CARD_TESTING: card_testing_windows,
+    RuleType.LINKED_ENTITIES: linked_windows,
+}
 
 EVALUATORS: dict[str, Evaluator] = {
     RuleType.AMOUNT_ABOVE: amount_above,
@@ -155,6 +193,7 @@ EVALUATORS: dict[str, Evaluator] = {
     RuleType.BIN_COUNTRY_MISMATCH: bin_country_mismatch,
     RuleType.CARD_TESTING: card_testing,
     RuleType.FIRST_SEEN_CARD_HIGH_AMOUNT: first_seen_card_high_amount,
+    RuleType.LINKED_ENTITIES: linked_entities,
 }
 
 
@@ -192,5 +231,11 @@ def validate_parameters(rule_type: str, parameters: Any) -> None:
             if "small_amount_minor" in parameters:
                 _require(parameters, "small_amount_minor", int)
                 _require(parameters, "small_count", int)
+    elif rule_type == RuleType.LINKED_ENTITIES:
+        key, of = parameters.get("key"), parameters.get("of")
+        if key not in LINKABLE or of not in LINKABLE or key == of:
+            raise ValidationError({"parameters": f"key and of must be two different ones of {', '.join(LINKABLE)}"})
+        _require(parameters, "window_seconds", int)
+        _require(parameters, "limit", int)
     elif rule_type != RuleType.BIN_COUNTRY_MISMATCH:
         raise ValidationError({"rule_type": f"unknown rule type {rule_type!r}"})

@@ -3,7 +3,9 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from antifraud.adapters.velocity import RedisVelocityStore, get_velocity_store
 from antifraud.facts import PaymentFacts
@@ -104,6 +106,42 @@ def test_card_testing_counts_small_amounts(make_payment, rule, thresholds):
 
     assert scores == [0, 0, 60]
     assert _assess(make_payment(amount="50.00")).score == 0  # not small
+
+
+def test_a_card_with_a_second_email_fires_from_that_payment_with_what_it_saw(make_payment, rule, thresholds):
+    rule("emails_per_card", "linked_entities", 40, key="card", of="email", window_seconds=3600, limit=1)
+
+    first = _assess(make_payment(customer={"email": "owner@example.com"}))
+    same = _assess(make_payment(customer={"email": "OWNER@example.com"}))  # the same person paying again
+    other = _assess(make_payment(customer={"email": "thief@example.net"}))
+
+    assert (first.score, same.score, other.score) == (0, 0, 40)
+    assert other.fired[0].observed == "2 different e-mails for this card in 3600 s, limit 1"
+
+
+def test_linked_entities_count_per_key_and_forget_after_the_window(make_payment, rule, thresholds):
+    rule("cards_per_email", "linked_entities", 30, key="email", of="card", window_seconds=60, limit=1)
+    _assess(make_payment(card_number="4242424242424242"))
+    assert _assess(make_payment(card_number="5555555555554444", customer={"email": "b@example.com"})).score == 0
+
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        assert _assess(make_payment(card_number="5555555555554444")).score == 0  # the first card aged out
+    assert _assess(make_payment(card_number="4111111111111111")).score == 30
+
+
+def test_the_shipped_rules_decline_a_stolen_card_from_its_second_use_with_a_new_identity(make_payment, db):
+    from django.core.management import call_command
+
+    call_command("load_fraud_rules", verbosity=0)
+    owner = {"email": "owner@example.com", "ip": "203.0.113.7", "country": "US"}
+    thief = {"email": "thief@example.net", "ip": "198.51.100.9", "country": "BR"}
+
+    assert _assess(make_payment(amount="20.00", customer=owner, device_id="phone-1")).outcome == "approve"
+    again = _assess(make_payment(amount="20.00", customer=owner, device_id="phone-1"))
+    assert again.outcome == "approve"  # an ordinary shopper paying twice
+    stolen = _assess(make_payment(amount="20.00", customer=thief, device_id="laptop-9"))
+    assert stolen.outcome == "decline"
+    assert {"emails_per_card_1h", "countries_per_card_1h", "devices_per_card_1h"} <= {f.rule for f in stolen.fired}
 
 
 def test_bin_country_mismatch(make_payment, rule, thresholds):
@@ -214,6 +252,9 @@ def test_block_wins_over_allow(make_payment, thresholds):
         ("velocity", {"key": "shoe", "window_seconds": 60, "limit": 3}),
         ("velocity", {"key": "card", "window_seconds": 60, "limit": 3, "measure": "avg"}),
         ("card_testing", {"key": "ip", "window_seconds": 60}),
+        ("linked_entities", {"key": "card", "of": "card", "window_seconds": 60, "limit": 1}),
+        ("linked_entities", {"key": "card", "of": "shoe", "window_seconds": 60, "limit": 1}),
+        ("linked_entities", {"key": "card", "of": "email", "window_seconds": 60}),
         ("nonsense", {}),
     ],
 )
