@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payproc.settings.test")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/payproc_bench")
 os.environ["KAFKA_BOOTSTRAP_SERVERS"] = os.environ.get("TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
@@ -116,6 +117,45 @@ def fraud() -> None:
         f"fraud scoring: {len(latencies)} created events, {THREADS} threads, {len(latencies) / elapsed:.0f} events/s, "
         f"decision latency {figures(latencies)} (handler with idempotency record, PostgreSQL + Redis)"
     )
+    labelled()
+
+
+def labelled() -> None:
+    """The shipped rules against labelled traffic (scripts/fraud_traffic.py), each payment at its own time."""
+    import time_machine
+    from django_redis import get_redis_connection
+    from fraud_traffic import Generator, report
+
+    from antifraud.adapters.velocity import get_velocity_store
+    from antifraud.facts import PaymentFacts
+    from antifraud.scoring import assess
+    from transactions.api_keys import create_merchant
+    from transactions.services import Customer, PaymentRequest, create_transaction
+
+    call_command("migrate", verbosity=0)
+    call_command("load_fraud_rules", verbosity=0, stdout=open(os.devnull, "w"))
+    get_redis_connection("default").flushdb()  # velocity windows of earlier runs
+    merchant, _ = create_merchant(name=f"bench-labelled-{time.time()}")
+    velocity, outcomes = get_velocity_store(), []
+    traffic = Generator(seed=int(os.environ.get("BENCH_SEED", "7"))).traffic()
+    for payment in traffic:
+        with time_machine.travel(payment.at, tick=False):
+            tx = create_transaction(
+                merchant=merchant,
+                payment=PaymentRequest(
+                    amount=payment.amount,
+                    currency="USD",
+                    card_number=payment.card_number,
+                    expiry_month=12,
+                    expiry_year=2034,
+                    cvv="123",
+                    customer=Customer(email=payment.email, ip=payment.ip, country=payment.country),
+                    device_id=payment.device,
+                ),
+            )
+            outcomes.append((payment, assess(PaymentFacts.of(tx), velocity=velocity).outcome))
+    print(f"labelled traffic: {len(traffic)} payments, shipped rules (config/antifraud_rules.yaml)")
+    print(report(outcomes))
 
 
 QUEUE_SIZE = int(os.environ.get("BENCH_QUEUE_SIZE", "100000"))
@@ -198,4 +238,4 @@ def queue() -> None:
 
 
 if __name__ == "__main__":
-    {"fraud": fraud, "queue": queue}[sys.argv[1] if sys.argv[1:] else "queue"]()
+    {"fraud": fraud, "labelled": labelled, "queue": queue}[sys.argv[1] if sys.argv[1:] else "queue"]()
