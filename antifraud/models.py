@@ -162,3 +162,22 @@ class ReviewQueueItem(Transaction):
         proxy = True
         verbose_name = "payment in review"
         verbose_name_plural = "review queue"
+
+
+class FraudReportReason(models.TextChoices):
+    FRAUDULENT = "fraudulent"  # the cardholder disputes it, or the merchant knows it was fraud
+    SUSPICIOUS = "suspicious"
+    NOT_FRAUD = "not_fraud"  # a flagged payment the merchant vouches for
+
+
+class FraudReport(models.Model):
+    """The merchant's label on one of its payments: the ground truth rules are measured against."""
+
+    transaction = models.OneToOneField(Transaction, on_delete=models.CASCADE, related_name="fraud_report")
+    reason = models.CharField(max_length=10, choices=FraudReportReason.choices)
+    note = models.CharField(max_length=500, blank=True)
+    reported_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.transaction_id})"

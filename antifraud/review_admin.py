@@ -148,7 +148,11 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         from transactions.models import Transaction
 
-        tx = Transaction.objects.select_related("merchant", "fraud_decision").filter(pk=object_id).first()
+        tx = (
+            Transaction.objects.select_related("merchant", "fraud_decision", "fraud_report")
+            .filter(pk=object_id)
+            .first()
+        )
         if tx is None:
             return HttpResponseRedirect(reverse("admin:antifraud_reviewqueueitem_changelist"))
         if request.method == "POST":
@@ -159,6 +163,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             "tx": tx,
             "card_country": bin_country(tx.card_bin),
             "decision": getattr(tx, "fraud_decision", None),
+            "fraud_report": getattr(tx, "fraud_report", None),
             "history": tx.history.all(),
             "related": related_payments(tx),
             "can_review": self._can_review(request) and tx.status == "review",

@@ -110,7 +110,7 @@ class AmountField(serializers.Field):
         return str(value)
 
 
-def _reject_card_data(value: str, field: str) -> str:
+def reject_card_data(value: str, field: str) -> str:
     if contains_card_number(value):
         raise serializers.ValidationError(
             f"{field} looks like it contains a card number; card data belongs only in card_number.",
@@ -198,10 +198,10 @@ class TransactionIn(InputSerializer):
     )
 
     def validate_description(self, value: str) -> str:
-        return _reject_card_data(value, "description")
+        return reject_card_data(value, "description")
 
     def validate_merchant_reference(self, value: str) -> str:
-        return _reject_card_data(value, "merchant_reference")
+        return reject_card_data(value, "merchant_reference")
 
     def validate_metadata(self, value: dict[str, str]) -> dict[str, str]:
         if len(value) > METADATA_MAX_KEYS:
@@ -213,7 +213,7 @@ class TransactionIn(InputSerializer):
                 raise serializers.ValidationError(
                     f"metadata keys must have 1 to {METADATA_KEY_MAX_LENGTH} characters.", code="invalid_metadata"
                 )
-            _reject_card_data(f"{key} {item}", "metadata")
+            reject_card_data(f"{key} {item}", "metadata")
         return value
 
     def to_payment_request(self) -> PaymentRequest:
@@ -348,7 +348,7 @@ class RefundIn(StrictSerializer):
     idempotency_key = StrictCharField(required=False, max_length=255, help_text="Alternative to the header.")
 
     def validate_reason(self, value: str) -> str:
-        return _reject_card_data(value, "reason")
+        return reject_card_data(value, "reason")
 
 
 class RefundOut(serializers.ModelSerializer):

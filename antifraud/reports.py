@@ -1,0 +1,35 @@
+"""Merchants' fraud reports: one label per payment, the latest one standing, every change audited."""
+
+from uuid import UUID
+
+from django.db import transaction
+
+from audit.services import record
+from transactions.models import Merchant, Transaction
+from transactions.selectors import transaction_get
+
+from .models import FraudReport
+
+
+def report_fraud(*, merchant: Merchant, transaction_id: UUID, reason: str, note: str = "") -> tuple[FraudReport, bool]:
+    """Label the merchant's payment; returns the report and whether anything changed. The same report
+    again changes nothing (idempotent); another reason replaces the label, and the audit log keeps both."""
+    tx: Transaction = transaction_get(merchant=merchant, transaction_id=transaction_id)
+    with transaction.atomic():
+        report = FraudReport.objects.select_for_update().filter(transaction=tx).first()
+        if report is not None and (report.reason, report.note) == (reason, note):
+            return report, False
+        before = {"reason": report.reason, "note": report.note} if report is not None else None
+        if report is None:
+            report = FraudReport.objects.create(transaction=tx, reason=reason, note=note)
+        else:
+            report.reason, report.note = reason, note
+            report.save(update_fields=["reason", "note", "updated_at"])
+        record(
+            actor=f"merchant:{merchant.pk}",
+            action="fraud_report",
+            target=tx,
+            before=before,
+            after={"reason": reason, "note": note},
+        )
+        return report, True
