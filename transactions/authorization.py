@@ -28,6 +28,7 @@ def authorize_transactions(*, transaction_ids: list[UUID | str]) -> list[Transac
         return []
     provider = get_provider()
     actor = f"provider:{provider.name}"
+    held = (("authorized_at", timezone.now()),)  # one moment for the batch: one UPDATE for all its holds
     changes = []
     for tx in payments:
         request = AuthorizationRequest(
@@ -47,7 +48,6 @@ def authorize_transactions(*, transaction_ids: list[UUID | str]) -> list[Transac
             outcome = "unavailable"
         else:
             if result.approved and tx.capture_method == CaptureMethod.MANUAL:
-                held = (("authorized_at", timezone.now()),)
                 change = Transition(tx.id, Status.AUTHORIZED, actor, f"authorized ({result.reference})", sets=held)
             elif result.approved:
                 reason = f"authorized ({result.reference})"

@@ -48,6 +48,13 @@ class SummaryParams(serializers.Serializer):
         return {"start": start, "end": end, "bucket": attrs["bucket"]}
 
 
+def _amounts(by_currency: dict[str, int]) -> list[dict]:
+    return [
+        {"currency": currency, "amount": format_minor(amount, currency), "amount_minor": amount}
+        for currency, amount in sorted(by_currency.items())
+    ]
+
+
 def render(summary: Summary, query: SummaryQuery) -> dict:
     return {
         "from": query.start.isoformat(),
@@ -55,16 +62,10 @@ def render(summary: Summary, query: SummaryQuery) -> dict:
         "bucket": query.bucket,
         "payments": summary.payments,
         "by_status": summary.by_status,
-        "volume": [
-            {"currency": currency, "amount": format_minor(amount, currency), "amount_minor": amount}
-            for currency, amount in sorted(summary.volume.items())
-        ],
+        "volume": _amounts(summary.volume),
         "approval_rate": summary.approval_rate,
         "fraud_rate": summary.fraud_rate,
-        "refunds": [
-            {"currency": currency, "amount": format_minor(amount, currency), "amount_minor": amount}
-            for currency, amount in sorted(summary.refunds.items())
-        ],
+        "refunds": _amounts(summary.refunds),
         "refund_count": summary.refund_count,
         "refund_rate": summary.refund_rate,
         "decisions": summary.decisions,

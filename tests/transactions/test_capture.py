@@ -152,3 +152,18 @@ def test_authorized_payments_of_any_amounts_are_captured_in_one_update(post_paym
     updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "transactions_transaction"')]
     assert len(updates) == 1
     assert sorted(Transaction.objects.values_list("amount_captured_minor", flat=True)) == [100, 250, 3000]
+
+
+def test_a_batch_of_manual_capture_authorizations_is_one_update(post_payment):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from transactions.authorization import authorize_transactions
+
+    ids = [post_payment(amount=amount, capture_method="manual").json()["id"] for amount in ("1.00", "2.50")]
+    with CaptureQueriesContext(connection) as queries:
+        authorize_transactions(transaction_ids=ids)
+
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "transactions_transaction"')]
+    assert len(updates) == 1
+    assert set(Transaction.objects.values_list("status", flat=True)) == {"authorized"}
