@@ -1,7 +1,13 @@
-"""Rules, lists and thresholds are edited here, each change through its service (which audits it)."""
+"""Rules, lists and thresholds are edited here, each change through its service (which audits it).
+With maker-checker on, rules and thresholds are read here and changed through rule proposals."""
 
-from django.contrib import admin
-from django.http import HttpRequest
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
 from access.reauth import RecentSignInRequired
 from payproc.admin_base import ReadOnlyAdmin, ServiceAdmin
@@ -22,10 +28,36 @@ class RuleChangeInline(admin.TabularInline):
         return False
 
 
+class RuleSetAdmin(RecentSignInRequired, ServiceAdmin):
+    """Rules and thresholds: edited here only without maker-checker; otherwise through proposals."""
+
+    def _direct(self) -> bool:
+        return not settings.FRAUD_RULES_MAKER_CHECKER
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._direct() and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._direct() and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return self._direct() and super().has_delete_permission(request, obj)
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        if not self._direct() and request.method == "GET":
+            link = reverse("admin:antifraud_ruleproposal_add")
+            message = format_html(
+                'Rules and thresholds change through <a href="{}">a proposal</a> that another Risk admin approves.',
+                link,
+            )
+            self.message_user(request, message, messages.INFO)
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(FraudRule)
-class FraudRuleAdmin(RecentSignInRequired, ServiceAdmin):
-    list_display = ("name", "rule_type", "score", "enabled", "merchant", "updated_at")
-    list_filter = ("rule_type", "enabled")
+class FraudRuleAdmin(RuleSetAdmin):
+    list_display = ("name", "rule_type", "score", "mode", "enabled", "merchant", "updated_at")
+    list_filter = ("rule_type", "mode", "enabled")
     search_fields = ("name", "description")
     inlines = (RuleChangeInline,)
 
@@ -58,7 +90,7 @@ class ListEntryAdmin(RecentSignInRequired, ServiceAdmin):
 
 
 @admin.register(RiskThresholds)
-class RiskThresholdsAdmin(RecentSignInRequired, ServiceAdmin):
+class RiskThresholdsAdmin(RuleSetAdmin):
     list_display = ("__str__", "merchant", "review_at", "decline_at")
 
     def save_with(self, obj: RiskThresholds, *, actor: str) -> None:
@@ -70,8 +102,8 @@ class RiskThresholdsAdmin(RecentSignInRequired, ServiceAdmin):
 
 @admin.register(FraudDecision)
 class FraudDecisionAdmin(ReadOnlyAdmin):
-    list_display = ("transaction", "score", "outcome", "decided_at")
-    list_filter = ("outcome",)
+    list_display = ("transaction", "score", "outcome", "rules_version", "decided_at")
+    list_filter = ("outcome", "rules_version")
     list_select_related = ("transaction",)
 
 
@@ -81,4 +113,4 @@ class AnalystReviewAdmin(ReadOnlyAdmin):
     list_filter = ("outcome",)
 
 
-from . import review_admin  # noqa: E402,F401 - registers the review queue
+from . import proposal_admin, review_admin  # noqa: E402,F401 - registers proposals and the review queue

@@ -37,6 +37,12 @@ class Summary:
     series: list[dict[str, Any]] = field(default_factory=list)  # [{bucket_start, status: count…}]
     refunds: dict[str, int] = field(default_factory=dict)  # succeeded refund amount by currency, minor units
     refund_count: int = 0
+    # How often each shadow rule would have fired, by the decision's outcome: {rule: {outcome: count}}.
+    shadow_rules: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def count_shadow(self, rule: str, outcome: str, count: int = 1) -> None:
+        outcomes = self.shadow_rules.setdefault(rule, {})
+        outcomes[outcome] = outcomes.get(outcome, 0) + count
 
     @property
     def payments(self) -> int:
@@ -99,6 +105,8 @@ def decision_row(envelope: dict[str, Any], created_at: datetime | None = None) -
         "score": data["score"],
         "decision": data["decision"],
         "fired_rules": [rule["rule"] for rule in data["fired_rules"]],
+        "shadow_rules": [rule["rule"] for rule in data.get("shadow_rules", [])],
+        "rules_version": data.get("rules_version") or 0,
         "amount_minor": data["amount_minor"],
         "currency": data["currency"],
         "created_at": created_at or decided_at,

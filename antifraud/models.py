@@ -18,7 +18,14 @@ class RuleType(models.TextChoices):
     LINKED_ENTITIES = "linked_entities", "Linked entities (e.g. e-mails per card, cards per e-mail, in a window)"
 
 
+class RuleMode(models.TextChoices):
+    LIVE = "live", "Live: counts in the score"
+    SHADOW = "shadow", "Shadow: recorded on the decision, not counted"
+
+
 class FraudRule(models.Model):
+    """A rule of the live rule set; every change to the set publishes a new RuleSetVersion."""
+
     name = models.CharField(max_length=100, unique=True)
     rule_type = models.CharField(max_length=40, choices=RuleType.choices)
     parameters = models.JSONField(
@@ -28,6 +35,12 @@ class FraudRule(models.Model):
         validators=[MaxValueValidator(100)], help_text="Added to the payment's score when the rule fires (0-100)."
     )
     enabled = models.BooleanField(default=True)
+    mode = models.CharField(
+        max_length=6,
+        choices=RuleMode.choices,
+        default=RuleMode.LIVE,
+        help_text="Shadow rules run on every payment and are recorded, but add nothing to the score.",
+    )
     merchant = models.ForeignKey(
         Merchant, null=True, blank=True, on_delete=models.CASCADE, help_text="Empty: applies to every merchant."
     )
@@ -65,6 +78,57 @@ class RuleChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_name} {self.action} by {self.changed_by}"
+
+
+class RuleSetVersion(models.Model):
+    """One published state of the whole rule set (rules and thresholds), numbered 1, 2, 3 …
+
+    The document has the format of config/antifraud_rules.yaml, so any version can be exported,
+    backtested or proposed again (a rollback is a proposal of an older version)."""
+
+    number = models.PositiveIntegerField(unique=True)
+    document = models.JSONField()
+    summary = models.CharField(max_length=500, blank=True)
+    published_by = models.CharField(max_length=150)
+    approved_by = models.CharField(max_length=150, blank=True, help_text="Empty: published without approval.")
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering: ClassVar = ["-number"]
+
+    def __str__(self) -> str:
+        return f"version {self.number}"
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class RuleProposal(models.Model):
+    """Maker-checker: a Risk admin proposes a whole rule set document; another approves it to go live."""
+
+    status = models.CharField(max_length=9, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED)
+    document = models.JSONField()
+    reason = models.CharField(max_length=500)
+    proposed_by = models.CharField(max_length=150)
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    based_on_version = models.PositiveIntegerField(null=True, blank=True)
+    decided_by = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+    published_version = models.OneToOneField(
+        RuleSetVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="proposal"
+    )
+
+    class Meta:
+        ordering: ClassVar = ["-proposed_at", "-id"]
+        permissions: ClassVar = [("approve_ruleproposal", "Can approve or reject rule proposals")]
+
+    def __str__(self) -> str:
+        return f"proposal #{self.pk} ({self.status})"
 
 
 class ListType(models.TextChoices):
@@ -134,6 +198,12 @@ class FraudDecision(models.Model):
     score = models.PositiveSmallIntegerField()
     outcome = models.CharField(max_length=8, choices=Outcome.choices)
     fired_rules = models.JSONField(default=list, help_text="[{rule, type, score, observed}] for every rule that fired.")
+    shadow_rules = models.JSONField(
+        default=list, blank=True, help_text="Shadow rules that would have fired, same shape; not in the score."
+    )
+    rules_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The rule set version it ran under (empty: decided before versions)."
+    )
     review_at = models.PositiveSmallIntegerField()
     decline_at = models.PositiveSmallIntegerField()
     decided_at = models.DateTimeField(auto_now_add=True)

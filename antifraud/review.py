@@ -59,6 +59,8 @@ def review_transaction(*, transaction_id: UUID | str, analyst: str, outcome: str
                 "score": automatic.score if automatic else 0,
                 "decision": outcome,
                 "fired_rules": automatic.fired_rules if automatic else [],
+                "shadow_rules": automatic.shadow_rules if automatic else [],
+                "rules_version": automatic.rules_version if automatic else None,
                 "amount_minor": tx.amount_minor,
                 "currency": tx.currency,
                 "review_at": automatic.review_at if automatic else 0,

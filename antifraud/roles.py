@@ -15,6 +15,8 @@ ANALYST_PERMISSIONS = [
     ("antifraud", "view_reviewqueueitem"),
     ("antifraud", "view_frauddecision"),
     ("antifraud", "view_analystreview"),
+    ("antifraud", "view_rulesetversion"),
+    ("antifraud", "view_ruleproposal"),
     ("audit", "view_auditentry"),
     ("antifraud", "view_listentry"),
     ("antifraud", "add_listentry"),
@@ -38,6 +40,7 @@ RISK_ADMIN_PERMISSIONS = (
         for verb in ("view", "add", "change", "delete")
     ]
     + [("antifraud", "view_rulechange"), ("axes", "view_accessattempt"), ("axes", "delete_accessattempt")]
+    + [("antifraud", "add_ruleproposal"), ("antifraud", "approve_ruleproposal")]
 )
 
 ROLES = {ANALYST: ANALYST_PERMISSIONS, RISK_ADMIN: RISK_ADMIN_PERMISSIONS}

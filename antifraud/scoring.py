@@ -1,6 +1,8 @@
 """Scoring: run the rules in scope, add up their scores, and decide with the thresholds.
 
 An allow-list hit approves and a block-list hit declines, whatever the score (block wins over allow).
+Shadow rules run like the others and are recorded beside them, but add nothing to the score. Every
+assessment names the rule set version it ran under.
 A batch of payments is scored with one round trip to the velocity store and one list query; each
 merchant's rules are loaded once per rules version (any rule or threshold change bumps it).
 """
@@ -16,7 +18,8 @@ from payproc.cache_versions import VersionedMemo
 from .adapters.velocity import VelocityStore
 from .facts import PaymentFacts
 from .lists import ListHit, list_hits_many
-from .models import FraudRule, ListType, Outcome, RiskThresholds
+from .models import FraudRule, ListType, Outcome, RiskThresholds, RuleMode
+from .rule_services import current_rules_version
 from .rules import EVALUATORS, WINDOWS, Evaluator, RuleContext, Windows
 
 MAX_SCORE = 100
@@ -45,6 +48,8 @@ class Assessment:
     outcome: str
     fired: list[FiredRule] = field(default_factory=list)
     thresholds: Thresholds = Thresholds(0, 0)
+    shadow: list[FiredRule] = field(default_factory=list)
+    rules_version: int | None = None
 
 
 def thresholds_for(merchant_id: str) -> Thresholds:
@@ -85,12 +90,14 @@ class CompiledRule:
     parameters: dict[str, Any]
     evaluate: Evaluator
     windows: Windows | None
+    shadow: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class RuleSet:
     rules: tuple[CompiledRule, ...]
     thresholds: Thresholds
+    version: int | None = None
 
 
 _rule_sets: VersionedMemo[str, RuleSet] = VersionedMemo("fraud-rules")
@@ -102,18 +109,26 @@ def rule_set(merchant_id: str) -> RuleSet:
 
 
 def _compile(merchant_id: str) -> RuleSet:
-    rules = tuple(
-        CompiledRule(
-            name=rule.name,
-            type=rule.rule_type,
-            score=rule.score,
-            parameters=rule.parameters,
-            evaluate=EVALUATORS[rule.rule_type],
-            windows=WINDOWS.get(rule.rule_type),
+    # Rules and their version number are read by separate statements: read the number on both sides
+    # and again when a change committed in between, so a decision never names a version it did not use.
+    for _ in range(3):
+        version = current_rules_version()
+        rules = tuple(
+            CompiledRule(
+                name=rule.name,
+                type=rule.rule_type,
+                score=rule.score,
+                parameters=rule.parameters,
+                evaluate=EVALUATORS[rule.rule_type],
+                windows=WINDOWS.get(rule.rule_type),
+                shadow=rule.mode == RuleMode.SHADOW,
+            )
+            for rule in rules_for(merchant_id)
         )
-        for rule in rules_for(merchant_id)
-    )
-    return RuleSet(rules=rules, thresholds=thresholds_for(merchant_id))
+        thresholds = thresholds_for(merchant_id)
+        if current_rules_version() == version:
+            break
+    return RuleSet(rules=rules, thresholds=thresholds, version=version)
 
 
 def forget_rule_sets() -> None:
@@ -138,16 +153,18 @@ def assess_many(payments: list[PaymentFacts], *, velocity: VelocityStore) -> lis
     assessments = []
     for facts, rules, own_updates, own_hits in zip(payments, sets, updates, hits, strict=True):
         context = RuleContext(windows={update.window: next(stats) for update in own_updates})
-        fired = []
+        fired, shadow = [], []
         for rule in rules.rules:
             observed = rule.evaluate(rule.parameters, facts, context)
             if observed is not None:
-                fired.append(FiredRule(rule=rule.name, type=rule.type, score=rule.score, observed=observed))
-        assessments.append(_decide(fired + _list_rules(own_hits), own_hits, rules.thresholds))
+                hit = FiredRule(rule=rule.name, type=rule.type, score=rule.score, observed=observed)
+                (shadow if rule.shadow else fired).append(hit)
+        assessments.append(_decide(fired + _list_rules(own_hits), own_hits, rules, shadow))
     return assessments
 
 
-def _decide(fired: list[FiredRule], hits: list[ListHit], thresholds: Thresholds) -> Assessment:
+def _decide(fired: list[FiredRule], hits: list[ListHit], rules: RuleSet, shadow: list[FiredRule]) -> Assessment:
+    thresholds = rules.thresholds
     score = min(MAX_SCORE, sum(rule.score for rule in fired))
     if any(hit.list_type == ListType.BLOCK for hit in hits):
         outcome = Outcome.DECLINE
@@ -159,4 +176,6 @@ def _decide(fired: list[FiredRule], hits: list[ListHit], thresholds: Thresholds)
         outcome = Outcome.REVIEW
     else:
         outcome = Outcome.APPROVE
-    return Assessment(score=score, outcome=outcome, fired=fired, thresholds=thresholds)
+    return Assessment(
+        score=score, outcome=outcome, fired=fired, thresholds=thresholds, shadow=shadow, rules_version=rules.version
+    )

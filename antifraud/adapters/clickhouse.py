@@ -34,6 +34,8 @@ _DECISION_COLUMNS = (
     "score",
     "decision",
     "fired_rules",
+    "shadow_rules",
+    "rules_version",
     "amount_minor",
     "currency",
     "created_at",
@@ -139,6 +141,12 @@ class ClickHouseSQL:
                 params,
             )
         ]
+        for rule, decision, count in self._select(
+            f"SELECT rule, decision, count() FROM {db}.fraud_decisions FINAL ARRAY JOIN shadow_rules AS rule "
+            f"WHERE {where} GROUP BY rule, decision ORDER BY rule, decision",
+            params,
+        ):
+            summary.count_shadow(rule, decision, count)
         return summary
 
     # --- migrations ---------------------------------------------------------------------------

@@ -46,6 +46,9 @@ class DatabaseAnalytics:
             for rule in rules:
                 fired[rule["rule"]] = fired.get(rule["rule"], 0) + 1
         summary.top_rules = sorted(fired.items(), key=lambda item: (-item[1], item[0]))[:10]
+        for shadow, outcome in decisions.exclude(shadow_rules=[]).values_list("shadow_rules", "outcome"):
+            for rule in shadow:
+                summary.count_shadow(rule["rule"], outcome)
         refunds = Refund.objects.filter(
             status=RefundStatus.SUCCEEDED, created_at__gte=query.start, created_at__lt=query.end
         )

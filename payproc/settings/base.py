@@ -347,6 +347,8 @@ EVENT_HANDLER_BACKOFF_MAX_SECONDS = env.int("EVENT_HANDLER_BACKOFF_MAX_SECONDS",
 # Global thresholds until a RiskThresholds row overrides them (admin).
 FRAUD_REVIEW_AT = env.int("FRAUD_REVIEW_AT", default=50)
 FRAUD_DECLINE_AT = env.int("FRAUD_DECLINE_AT", default=80)
+# Maker-checker: rules and thresholds change only through a proposal that another Risk admin approves.
+FRAUD_RULES_MAKER_CHECKER = env.bool("FRAUD_RULES_MAKER_CHECKER", default=True)
 FRAUD_RULES_FILE = env.str("FRAUD_RULES_FILE", default=str(BASE_DIR / "config" / "antifraud_rules.yaml"))
 ALERT_RULES_FILE = env.str("ALERT_RULES_FILE", default=str(BASE_DIR / "config" / "alert_rules.yaml"))
 BIN_COUNTRIES_FILE = env.str("BIN_COUNTRIES_FILE", default=str(BASE_DIR / "config" / "bin_countries.csv"))

@@ -11,6 +11,8 @@ CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Every staff user signs in with a second factor (PCI DSS 8.4); no switch turns it off in production.
 ADMIN_MFA_REQUIRED = True
+# Rule changes need a second Risk admin's approval; no switch turns it off in production.
+FRAUD_RULES_MAKER_CHECKER = True
 
 # TLS ends at the reverse proxy (config/nginx/nginx.conf), which sets X-Forwarded-Proto itself (a
 # client's own header is overwritten), so Django knows a request came over HTTPS.

@@ -25,6 +25,8 @@ os.environ.setdefault("ANALYTICS_EMBEDDED", "database")
 os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_URLS", "true")
 # Console tests sign in with force_login; tests/access/test_mfa.py turns two-factor sign-in on.
 os.environ.setdefault("ADMIN_MFA_REQUIRED", "false")
+# Rule edits in the admin apply at once; tests/antifraud/test_proposals.py turns maker-checker on.
+os.environ.setdefault("FRAUD_RULES_MAKER_CHECKER", "false")
 
 from .base import *  # noqa: F403
 

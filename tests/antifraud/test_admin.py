@@ -1,4 +1,4 @@
-from antifraud.models import FraudRule, RuleChange
+from antifraud.models import FraudRule, RuleChange, RuleSetVersion
 from antifraud.services import decide_transaction
 from tests.conftest import VISA
 
@@ -26,6 +26,7 @@ def test_editing_a_rule_in_the_admin_records_who_changed_what(admin_client, admi
             "parameters": '{"thresholds": {"USD": 20000}}',
             "score": 35,
             "enabled": "on",
+            "mode": "live",
             "description": "",
             "changes-TOTAL_FORMS": "0",
             "changes-INITIAL_FORMS": "0",
@@ -40,6 +41,9 @@ def test_editing_a_rule_in_the_admin_records_who_changed_what(admin_client, admi
     assert change.before["parameters"] == {"thresholds": {"USD": 10000}}
     assert change.after["parameters"] == {"thresholds": {"USD": 20000}} and change.after["score"] == 35
     assert FraudRule.objects.get().score == 35
+    # The edit is the next version of the rule set (the fixture's save was the first).
+    latest = RuleSetVersion.objects.get(number=2)
+    assert latest.published_by == admin_user.username and latest.document["rules"][0]["score"] == 35
 
 
 def test_invalid_rule_parameters_are_refused_in_the_admin(admin_client, rule):
@@ -53,6 +57,7 @@ def test_invalid_rule_parameters_are_refused_in_the_admin(admin_client, rule):
             "parameters": '{"thresholds": {"USD": -5}}',
             "score": 30,
             "enabled": "on",
+            "mode": "live",
             "changes-TOTAL_FORMS": "0",
             "changes-INITIAL_FORMS": "0",
         },

@@ -16,6 +16,8 @@ from antifraud.adapters.db_analytics import DatabaseAnalytics
 from antifraud.analytics import SummaryQuery, describe_analytics, rows_from_events
 from antifraud.analytics_sink import AnalyticsSink
 from antifraud.lists import add_list_entry
+from antifraud.models import FraudRule
+from antifraud.rule_services import save_rule
 from antifraud.services import decide_transaction
 from eventbus.adapters.kafka import make_consumer
 from eventbus.models import OutboxEvent
@@ -41,6 +43,9 @@ def clickhouse(settings):
 def traffic(make_payment, thresholds, rule):
     """Four payments: approved, declined by the issuer, declined for fraud, and one in review."""
     rule("big", "amount_above", 60, thresholds={"USD": 100000})
+    watch = FraudRule(name="watch", rule_type="amount_above", score=50, parameters={"thresholds": {"USD": 1500}})
+    watch.mode = "shadow"  # would fire on the last three; never in their score
+    save_rule(rule=watch, actor="test")
     approved = make_payment(amount="10.00")
     issuer_declined = make_payment(amount="20.00", card_number="4000000000000002")
     add_list_entry(list_type="block", kind="email", value="bad@example.com")
@@ -68,7 +73,11 @@ def _envelopes() -> list[dict]:
 
 def test_migrations_apply_once_and_are_recorded(clickhouse):
     assert clickhouse.migrate() == []  # already applied by the fixture
-    assert clickhouse.applied_migrations() == ["0001_payments_and_decisions.sql", "0002_refunds.sql"]
+    assert clickhouse.applied_migrations() == [
+        "0001_payments_and_decisions.sql",
+        "0002_refunds.sql",
+        "0003_shadow_rules_and_versions.sql",
+    ]
     tables = {name for (name,) in clickhouse.client.execute(f"SHOW TABLES FROM {clickhouse.database}")}
     assert {"payments", "fraud_decisions", "refunds", "payments_per_minute", "schema_migrations"} <= tables
 
@@ -85,6 +94,8 @@ def test_clickhouse_summary_matches_the_database_and_redelivery_does_not_double_
     assert from_clickhouse.volume == from_database.volume == {"USD": 1000}
     assert from_clickhouse.decisions == from_database.decisions == {"approve": 2, "decline": 1, "review": 1}
     assert from_clickhouse.top_rules == from_database.top_rules == [("big", 1), ("block_list", 1)]
+    shadow = {"watch": {"approve": 1, "decline": 1, "review": 1}}  # the issuer's decline was approved by us
+    assert from_clickhouse.shadow_rules == from_database.shadow_rules == shadow
     assert from_clickhouse.approval_rate == pytest.approx(1 / 3, abs=1e-4)
     assert from_clickhouse.fraud_rate == 0.25
     assert from_clickhouse.refunds == from_database.refunds == {"USD": 400}
@@ -127,6 +138,7 @@ def test_chdb_runs_the_same_sql_fed_from_the_outbox_and_never_double_counts(chdb
     assert embedded.decisions == database.decisions
     assert embedded.refunds == database.refunds == {"USD": 400}
     assert embedded.top_rules == database.top_rules and ("big", 1) in embedded.top_rules
+    assert embedded.shadow_rules == database.shadow_rules == {"watch": {"approve": 1, "decline": 1, "review": 1}}
     assert chdb_store.applied_migrations() == ClickHouseAnalytics.migration_names()
     assert "chDB" in describe_analytics()
 
@@ -233,8 +245,13 @@ def test_clickhouse_migrate_command_is_idempotent(clickhouse, capsys):
     call_command("clickhouse_migrate")
 
     out = capsys.readouterr().out.splitlines()
-    assert out == ["applied 2: 0001_payments_and_decisions.sql, 0002_refunds.sql", "applied 0: nothing new"]
-    assert clickhouse.applied_migrations() == ["0001_payments_and_decisions.sql", "0002_refunds.sql"]
+    names = ClickHouseAnalytics.migration_names()
+    assert out == [f"applied {len(names)}: {', '.join(names)}", "applied 0: nothing new"]
+    assert clickhouse.applied_migrations() == [
+        "0001_payments_and_decisions.sql",
+        "0002_refunds.sql",
+        "0003_shadow_rules_and_versions.sql",
+    ]
 
 
 def test_migrations_use_only_types_clickhouse_18_16_knows():
