@@ -13,7 +13,7 @@ from access.reauth import RecentSignInRequired
 from payproc.admin_base import ReadOnlyAdmin, ServiceAdmin
 
 from .lists import remove_list_entry, save_list_entry
-from .models import AnalystReview, FraudDecision, FraudRule, ListEntry, RiskThresholds, RuleChange
+from .models import AnalystReview, CardBin, FraudDecision, FraudRule, ListEntry, RiskThresholds, RuleChange
 from .rule_services import delete_rule, delete_thresholds, save_rule, save_thresholds
 
 
@@ -98,6 +98,16 @@ class RiskThresholdsAdmin(RuleSetAdmin):
 
     def delete_with(self, obj: RiskThresholds, *, actor: str) -> None:
         delete_thresholds(thresholds=obj, actor=actor)
+
+
+@admin.register(CardBin)
+class CardBinAdmin(ReadOnlyAdmin):
+    """The imported BIN table (`manage.py import_card_bins`), to look an issuer up."""
+
+    list_display = ("bin", "country", "brand", "card_type", "category", "issuer", "source")
+    list_filter = ("country", "card_type")
+    search_fields = ("=bin", "issuer")
+    show_full_result_count = False
 
 
 @admin.register(FraudDecision)

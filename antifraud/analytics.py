@@ -14,7 +14,9 @@ from django.utils.dateparse import parse_datetime
 from payproc.http.errors import API_ERROR, DomainError
 from transactions.events import REFUND_FAILED, REFUND_SUCCEEDED, TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED
 
-from .events import DECISION
+from .events import DECISION, FRAUD_REPORT
+from .facts import PaymentFacts
+from .labels import PROVIDER_FRAUD_DECLINES, Label, Labelled, LabelSource, report_label, review_label
 
 BUCKETS = ("minute", "hour", "day")
 FINAL_STATUSES_FOR_APPROVAL = ("approved", "declined", "failed")
@@ -37,6 +39,7 @@ class Summary:
     series: list[dict[str, Any]] = field(default_factory=list)  # [{bucket_start, status: count…}]
     refunds: dict[str, int] = field(default_factory=dict)  # succeeded refund amount by currency, minor units
     refund_count: int = 0
+    labels: dict[str, int] = field(default_factory=dict)  # payments of the period by standing label
     # How often each shadow rule would have fired, by the decision's outcome: {rule: {outcome: count}}.
     shadow_rules: dict[str, dict[str, int]] = field(default_factory=dict)
 
@@ -65,12 +68,30 @@ class Summary:
         return round(self.decisions.get("decline", 0) / decided, 4) if decided else None
 
 
+@dataclass(frozen=True, slots=True)
+class HistoricalPayment:
+    """A stored payment as the backtest replays it: its facts, the outcome our rules gave, its label."""
+
+    facts: PaymentFacts
+    outcome: str  # approve, review or decline; "" when it was never scored
+    label: Labelled | None
+
+
 class AnalyticsStore(Protocol):
     def write(
-        self, *, payments: list[dict[str, Any]], decisions: list[dict[str, Any]], refunds: list[dict[str, Any]] = ()
+        self,
+        *,
+        payments: list[dict[str, Any]],
+        decisions: list[dict[str, Any]],
+        refunds: list[dict[str, Any]] = (),
+        labels: list[dict[str, Any]] = (),
     ) -> None: ...
 
     def summary(self, query: SummaryQuery) -> Summary: ...
+
+    def history(self, query: SummaryQuery) -> list[HistoricalPayment]:
+        """The payments created in the period (of the merchant, if given), oldest first."""
+        ...
 
 
 def _ts(value: str) -> datetime:
@@ -90,6 +111,11 @@ def payment_row(envelope: dict[str, Any]) -> dict[str, Any]:
         "card_brand": data["card"]["brand"],
         "card_bin": data["card"]["bin"],
         "customer_country": data["customer"]["country"],
+        # What the backtest needs to rebuild velocity windows (keyed fingerprint, never the PAN).
+        "card_fingerprint": data["card"]["fingerprint"],
+        "customer_email": data["customer"]["email"],
+        "customer_ip": data["customer"]["ip"] or "",
+        "device_id": data.get("device_id", ""),
         "created_at": _ts(data["created_at"]),
         "updated_at": _ts(envelope["occurred_at"]),
         "version": data.get("version", 1),
@@ -128,18 +154,51 @@ def refund_row(envelope: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def label_row(envelope: dict[str, Any]) -> dict[str, Any] | None:
+    """The label an event gives its payment: a merchant's report, an analyst's review, a provider decline
+    for fraud; None for the events that say nothing about fraud."""
+    data, kind = envelope["data"], envelope["type"]
+    if kind == FRAUD_REPORT:
+        source, label = LabelSource.MERCHANT, report_label(data["reason"])
+    elif kind == DECISION and data.get("decided_by", "").startswith("user:"):
+        source, label = LabelSource.ANALYST, review_label(data["decision"])
+    elif (
+        kind == TRANSACTION_STATUS_CHANGED
+        and data["status"] == "declined"
+        and data.get("decline_reason") in PROVIDER_FRAUD_DECLINES
+    ):
+        source, label = LabelSource.PROVIDER, Label.FRAUD
+    else:
+        return None
+    return {
+        "transaction_id": data["transaction_id"],
+        "merchant_id": data["merchant_id"],
+        "source": source,
+        "label": label,
+        "labelled_at": _ts(envelope["occurred_at"]),
+    }
+
+
 class Rows(NamedTuple):
     payments: list[dict[str, Any]]
     decisions: list[dict[str, Any]]
     refunds: list[dict[str, Any]]
+    labels: list[dict[str, Any]]
 
 
-ANALYTICS_EVENTS = (TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED, DECISION, REFUND_SUCCEEDED, REFUND_FAILED)
+ANALYTICS_EVENTS = (
+    TRANSACTION_CREATED,
+    TRANSACTION_STATUS_CHANGED,
+    DECISION,
+    REFUND_SUCCEEDED,
+    REFUND_FAILED,
+    FRAUD_REPORT,
+)
 
 
 def rows_from_events(envelopes: list[dict[str, Any]]) -> Rows:
-    """Split a batch of events into payment, decision and refund rows; other events are not analytics."""
-    rows = Rows([], [], [])
+    """Split a batch of events into payment, decision, refund and label rows; other events are not analytics."""
+    rows = Rows([], [], [], [])
     for envelope in envelopes:
         if envelope["type"] in {TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED}:
             rows.payments.append(payment_row(envelope))
@@ -147,6 +206,8 @@ def rows_from_events(envelopes: list[dict[str, Any]]) -> Rows:
             rows.decisions.append(decision_row(envelope))
         elif envelope["type"] in {REFUND_SUCCEEDED, REFUND_FAILED}:
             rows.refunds.append(refund_row(envelope))
+        if (label := label_row(envelope)) is not None:
+            rows.labels.append(label)
     return rows
 
 

@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from audit.services import delete_audited, record, save_audited, snapshot
 
-from .bin_countries import bin_country
+from .card_bins import bin_country
 from .facts import PaymentFacts
 from .models import ListEntry, ListKind, ListType
 

@@ -234,6 +234,25 @@ class ReviewQueueItem(Transaction):
         verbose_name_plural = "review queue"
 
 
+class CardBin(models.Model):
+    """What the card network says about a BIN: the issuer's country (for bin_country_mismatch) and kin.
+    Filled by `manage.py import_card_bins`; config/bin_countries.csv overrides it by prefix."""
+
+    bin = models.CharField(max_length=8, primary_key=True)
+    country = models.CharField(max_length=2, help_text="ISO 3166 alpha-2 of the issuer.")
+    brand = models.CharField(max_length=40, blank=True)
+    card_type = models.CharField(max_length=20, blank=True, help_text="DEBIT, CREDIT, CHARGE CARD …")
+    category = models.CharField(max_length=40, blank=True)
+    issuer = models.CharField(max_length=120, blank=True)
+    source = models.CharField(max_length=60, help_text="Where the row was imported from.")
+
+    class Meta:
+        verbose_name = "card BIN"
+
+    def __str__(self) -> str:
+        return f"{self.bin} {self.country}"
+
+
 class FraudReportReason(models.TextChoices):
     FRAUDULENT = "fraudulent"  # the cardholder disputes it, or the merchant knows it was fraud
     SUSPICIOUS = "suspicious"

@@ -2,6 +2,8 @@
 approve or reject someone else's proposal, withdraw your own. Each step calls one service."""
 
 import json
+import logging
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -10,12 +12,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils import timezone
 
 from access.reauth import RecentSignInRequired
 from payproc.admin_base import ReadOnlyAdmin
 from payproc.http.errors import DomainError
 
+from .admin_views import percent
+from .analytics import AnalyticsUnavailable
+from .backtest import OUTCOMES, ROWS, Rates, backtest
 from .models import ProposalStatus, RuleProposal, RuleSetVersion
 from .proposals import approve_proposal, proposal_changes, propose_rules, reject_proposal
 from .rule_documents import live_document, parse_yaml, to_yaml
@@ -34,6 +40,18 @@ class ProposalForm(forms.Form):
             return parse_yaml(self.cleaned_data["rules"])
         except ValidationError as exc:
             raise forms.ValidationError(exc.messages) from exc
+
+
+logger = logging.getLogger(__name__)
+BACKTEST_MAX_DAYS = 90
+
+
+def _rates(rates: Rates) -> dict[str, str]:
+    return {
+        "recall": percent(rates.recall),
+        "false_declines": percent(rates.false_declines),
+        "false_reviews": percent(rates.false_reviews),
+    }
 
 
 def _pretty(value: dict[str, Any] | None) -> str:
@@ -66,6 +84,50 @@ class RuleProposalAdmin(RecentSignInRequired, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def get_urls(self) -> list[Any]:
+        backtest_url = path(
+            "<path:object_id>/backtest/",
+            self.admin_site.admin_view(self.backtest_view),
+            name="antifraud_ruleproposal_backtest",
+        )
+        return [backtest_url, *super().get_urls()]
+
+    def backtest_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Replay the last N days through the proposal, beside what the rules decided then (reading only)."""
+        proposal = get_object_or_404(RuleProposal, pk=object_id)
+        if not self.has_view_permission(request, proposal):
+            raise PermissionDenied
+        days = int(request.GET.get("days", "30")) if request.GET.get("days", "30").isdigit() else 30
+        days = min(max(days, 1), BACKTEST_MAX_DAYS)
+        end = timezone.now()
+        try:
+            result = backtest(proposal.document, start=end - timedelta(days=days), end=end, show=200)
+        except Exception:  # the analytics store is down: say so, never a 500
+            logger.exception("backtest failed")
+            self.message_user(request, AnalyticsUnavailable.default_message, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:antifraud_ruleproposal_change", args=[proposal.pk]))
+        rows = [
+            {
+                "label": row,
+                "draft": [result.draft[row][outcome] for outcome in OUTCOMES],
+                "recorded": [result.recorded[row][outcome] for outcome in OUTCOMES],
+            }
+            for row in ROWS
+        ]
+        context = self._context(
+            request,
+            title=f"Backtest of rule proposal #{proposal.pk}",
+            proposal=proposal,
+            result=result,
+            rows=rows,
+            outcomes=OUTCOMES,
+            days=days,
+            day_choices=(1, 7, 30, 90),
+            draft_rates=_rates(result.draft_rates),
+            recorded_rates=_rates(result.recorded_rates),
+        )
+        return TemplateResponse(request, "admin/antifraud/backtest.html", context)
 
     def changeform_view(
         self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None

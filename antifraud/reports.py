@@ -2,12 +2,15 @@
 
 from uuid import UUID
 
+from django.conf import settings
 from django.db import transaction
 
 from audit.services import record
+from eventbus.outbox import enqueue_event
 from transactions.models import Merchant, Transaction
 from transactions.selectors import transaction_get
 
+from .events import FRAUD_REPORT
 from .models import FraudReport
 
 
@@ -31,5 +34,17 @@ def report_fraud(*, merchant: Merchant, transaction_id: UUID, reason: str, note:
             target=tx,
             before=before,
             after={"reason": reason, "note": note},
+        )
+        # Analytics and the backtest learn the label; the note (free text) stays in the database.
+        enqueue_event(
+            event_type=FRAUD_REPORT,
+            key=str(tx.id),
+            topic=settings.TOPIC_DECISIONS,
+            data={
+                "transaction_id": str(tx.id),
+                "merchant_id": str(tx.merchant_id),
+                "reason": reason,
+                "reported_at": report.updated_at.isoformat(),
+            },
         )
         return report, True

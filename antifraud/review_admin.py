@@ -13,7 +13,7 @@ from django.utils import timezone
 from audit.services import notes_for, record
 from payproc.http.errors import DomainError
 
-from .bin_countries import bin_country
+from .card_bins import bin_country
 from .lists import add_list_entry
 from .models import ListKind, ListType, ReviewQueueItem
 from .review import review_transaction

@@ -16,6 +16,7 @@ ANALYST_PERMISSIONS = [
     ("antifraud", "view_frauddecision"),
     ("antifraud", "view_analystreview"),
     ("antifraud", "view_rulesetversion"),
+    ("antifraud", "view_cardbin"),
     ("antifraud", "view_ruleproposal"),
     ("audit", "view_auditentry"),
     ("antifraud", "view_listentry"),

@@ -16,7 +16,7 @@ from transactions.models import Transaction
 from transactions.money import format_minor
 
 from .adapters.velocity import WindowStats, WindowUpdate
-from .bin_countries import bin_country
+from .card_bins import bin_country
 from .facts import PaymentFacts
 from .models import RuleType
 

@@ -7,6 +7,7 @@ A batch of payments is scored with one round trip to the velocity store and one 
 merchant's rules are loaded once per rules version (any rule or threshold change bumps it).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from .adapters.velocity import VelocityStore
 from .facts import PaymentFacts
 from .lists import ListHit, list_hits_many
 from .models import FraudRule, ListType, Outcome, RiskThresholds, RuleMode
+from .rule_documents import Document, rule_item
 from .rule_services import current_rules_version
 from .rules import EVALUATORS, WINDOWS, Evaluator, RuleContext, Windows
 
@@ -108,27 +110,53 @@ def rule_set(merchant_id: str) -> RuleSet:
     return _rule_sets.get(merchant_id, lambda: _compile(merchant_id))
 
 
+def _compiled(item: dict[str, Any]) -> CompiledRule:
+    """A rule of the document format (see rule_documents) ready to evaluate."""
+    return CompiledRule(
+        name=item["name"],
+        type=item["type"],
+        score=item["score"],
+        parameters=item.get("parameters", {}),
+        evaluate=EVALUATORS[item["type"]],
+        windows=WINDOWS.get(item["type"]),
+        shadow=item.get("mode") == RuleMode.SHADOW,
+    )
+
+
 def _compile(merchant_id: str) -> RuleSet:
     # Rules and their version number are read by separate statements: read the number on both sides
     # and again when a change committed in between, so a decision never names a version it did not use.
     for _ in range(3):
         version = current_rules_version()
-        rules = tuple(
-            CompiledRule(
-                name=rule.name,
-                type=rule.rule_type,
-                score=rule.score,
-                parameters=rule.parameters,
-                evaluate=EVALUATORS[rule.rule_type],
-                windows=WINDOWS.get(rule.rule_type),
-                shadow=rule.mode == RuleMode.SHADOW,
-            )
-            for rule in rules_for(merchant_id)
-        )
+        rules = tuple(_compiled(rule_item(rule)) for rule in rules_for(merchant_id))
         thresholds = thresholds_for(merchant_id)
         if current_rules_version() == version:
             break
     return RuleSet(rules=rules, thresholds=thresholds, version=version)
+
+
+def document_rule_sets(document: Document, *, version: int | None = None) -> Callable[[str], RuleSet]:
+    """Rule sets per merchant from a rule set document (a draft, a proposal, an older version)."""
+    compiled: dict[str, RuleSet] = {}
+    by_merchant = {row["merchant"]: row for row in document.get("merchant_thresholds", [])}
+
+    def for_merchant(merchant_id: str) -> RuleSet:
+        if merchant_id not in compiled:
+            rules = tuple(
+                _compiled(item)
+                for item in document["rules"]
+                if item.get("enabled", True) and item.get("merchant") in (None, merchant_id)
+            )
+            row = by_merchant.get(merchant_id) or document.get("thresholds")
+            thresholds = (
+                Thresholds(review_at=row["review_at"], decline_at=row["decline_at"])
+                if row
+                else Thresholds(review_at=settings.FRAUD_REVIEW_AT, decline_at=settings.FRAUD_DECLINE_AT)
+            )
+            compiled[merchant_id] = RuleSet(rules=rules, thresholds=thresholds, version=version)
+        return compiled[merchant_id]
+
+    return for_merchant
 
 
 def forget_rule_sets() -> None:
@@ -140,9 +168,12 @@ def assess(facts: PaymentFacts, *, velocity: VelocityStore) -> Assessment:
     return assess_many([facts], velocity=velocity)[0]
 
 
-def assess_many(payments: list[PaymentFacts], *, velocity: VelocityStore) -> list[Assessment]:
-    """Score payments in order: a later payment of the batch sees the earlier ones in its windows."""
-    by_merchant = {merchant_id: rule_set(merchant_id) for merchant_id in {facts.merchant_id for facts in payments}}
+def assess_many(
+    payments: list[PaymentFacts], *, velocity: VelocityStore, rule_sets: Callable[[str], RuleSet] = rule_set
+) -> list[Assessment]:
+    """Score payments in order: a later payment of the batch sees the earlier ones in its windows.
+    `rule_sets` gives each merchant's rules: the live ones, or a document's (the backtest)."""
+    by_merchant = {merchant_id: rule_sets(merchant_id) for merchant_id in {facts.merchant_id for facts in payments}}
     sets = [by_merchant[facts.merchant_id] for facts in payments]
     updates = [
         [update for rule in rules.rules if rule.windows for update in rule.windows(rule.parameters, facts)]

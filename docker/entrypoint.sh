@@ -5,7 +5,7 @@ set -eu
 role="${1:-web}"
 shift || true
 case "$role" in
-  migrate) exec python manage.py migrate --noinput ;;
+  migrate) python manage.py migrate --noinput && exec python manage.py import_card_bins --if-empty ;;
   # Several worker processes per replica (WEB_CONCURRENCY, default CPU + 1) on PORT (default 8080);
   # /metrics adds up all of them. More replicas go behind the proxy.
   web) exec gunicorn --config config/gunicorn.conf.py "$@" ;;

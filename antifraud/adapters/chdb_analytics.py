@@ -15,7 +15,7 @@ from typing import Any
 from clickhouse_driver.util.escape import escape_chars_map
 from django.conf import settings
 
-from antifraud.analytics import ANALYTICS_EVENTS, Summary, SummaryQuery, rows_from_events
+from antifraud.analytics import ANALYTICS_EVENTS, HistoricalPayment, Summary, SummaryQuery, rows_from_events
 from eventbus.models import OutboxEvent
 
 from .clickhouse import ClickHouseSQL, _naive_utc, check_database_name
@@ -129,6 +129,10 @@ class ChdbAnalytics(ClickHouseSQL):
     def summary(self, query: SummaryQuery) -> Summary:
         self.sync()
         return super().summary(query)
+
+    def history(self, query: SummaryQuery) -> list[HistoricalPayment]:
+        self.sync()
+        return super().history(query)
 
 
 def chdb_available() -> bool:

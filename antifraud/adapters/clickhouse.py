@@ -12,7 +12,10 @@ from urllib.parse import urlparse
 from clickhouse_driver import Client
 from django.conf import settings
 
-from antifraud.analytics import Summary, SummaryQuery
+from antifraud.analytics import HistoricalPayment, Summary, SummaryQuery
+from antifraud.facts import PaymentFacts
+from antifraud.labels import Labelled, LabelSource
+from antifraud.labels import standing as standing_label
 
 _BUCKET_FUNCTIONS = {"minute": "toStartOfMinute", "hour": "toStartOfHour", "day": "toStartOfDay"}
 _PAYMENT_COLUMNS = (
@@ -24,6 +27,10 @@ _PAYMENT_COLUMNS = (
     "card_brand",
     "card_bin",
     "customer_country",
+    "card_fingerprint",
+    "customer_email",
+    "customer_ip",
+    "device_id",
     "created_at",
     "updated_at",
     "version",
@@ -43,6 +50,7 @@ _DECISION_COLUMNS = (
 )
 
 
+_LABEL_COLUMNS = ("transaction_id", "merchant_id", "source", "label", "labelled_at")
 _REFUND_COLUMNS = (
     "refund_id",
     "transaction_id",
@@ -84,14 +92,19 @@ class ClickHouseSQL:
         raise NotImplementedError
 
     def write(
-        self, *, payments: list[dict[str, Any]], decisions: list[dict[str, Any]], refunds: list[dict[str, Any]] = ()
+        self,
+        *,
+        payments: list[dict[str, Any]],
+        decisions: list[dict[str, Any]],
+        refunds: list[dict[str, Any]] = (),
+        labels: list[dict[str, Any]] = (),
     ) -> None:
         self._insert("payments", _PAYMENT_COLUMNS, payments)
         self._insert("fraud_decisions", _DECISION_COLUMNS, decisions)
         self._insert("refunds", _REFUND_COLUMNS, list(refunds))
+        self._insert("labels", _LABEL_COLUMNS, list(labels))
 
-    # --- reads --------------------------------------------------------------------------------
-    def summary(self, query: SummaryQuery) -> Summary:
+    def _where(self, query: SummaryQuery) -> tuple[str, dict[str, Any]]:
         # DateTime has whole seconds: an end inside a second includes that whole second.
         end = query.end.replace(microsecond=0) + timedelta(seconds=1) if query.end.microsecond else query.end
         params = {
@@ -102,6 +115,56 @@ class ClickHouseSQL:
         where = "created_at >= %(start)s AND created_at < %(end)s"
         if query.merchant_id is not None:
             where += " AND merchant_id = %(merchant)s"
+        return where, params
+
+    def _labels(self, where: str, params: dict[str, Any]) -> dict[str, Labelled]:
+        db = self.database
+        found: dict[str, dict[str, str]] = {}
+        for transaction_id, source, label in self._select(
+            f"SELECT transaction_id, source, label FROM {db}.labels FINAL WHERE transaction_id IN "
+            f"(SELECT transaction_id FROM {db}.payments FINAL WHERE {where})",
+            params,
+        ):
+            found.setdefault(transaction_id, {})[source] = label
+        return {payment_id: standing for payment_id, labels in found.items() if (standing := standing_label(labels))}
+
+    def history(self, query: SummaryQuery) -> list[HistoricalPayment]:
+        where, params = self._where(query)
+        db = self.database
+        outcomes = dict(
+            self._select(f"SELECT transaction_id, decision FROM {db}.fraud_decisions FINAL WHERE {where}", params)
+        )
+        labels = self._labels(where, params)
+        history = []
+        for row in self._select(
+            "SELECT transaction_id, merchant_id, amount_minor, currency, card_fingerprint, card_bin, customer_email, "
+            f"customer_ip, customer_country, device_id, created_at FROM {db}.payments FINAL WHERE {where} "
+            "ORDER BY created_at, transaction_id",
+            params,
+        ):
+            transaction_id = row[0]
+            facts = PaymentFacts(
+                transaction_id=transaction_id,
+                merchant_id=row[1],
+                amount_minor=row[2],
+                currency=row[3],
+                card_fingerprint=row[4],
+                card_bin=row[5],
+                email=row[6].lower(),
+                ip=row[7],
+                country=row[8].upper(),
+                device_id=row[9],
+                created_at=row[10].replace(tzinfo=UTC),
+            )
+            label = labels.get(transaction_id)
+            # An analyst's decision replaced our row; analysts decide only payments our rules sent to review.
+            outcome = "review" if label and label.source == LabelSource.ANALYST else outcomes.get(transaction_id, "")
+            history.append(HistoricalPayment(facts=facts, outcome=outcome, label=label))
+        return history
+
+    # --- reads --------------------------------------------------------------------------------
+    def summary(self, query: SummaryQuery) -> Summary:
+        where, params = self._where(query)
         db = self.database
         summary = Summary()
         for status, currency, count, amount in self._select(
@@ -147,6 +210,8 @@ class ClickHouseSQL:
             params,
         ):
             summary.count_shadow(rule, decision, count)
+        for labelled in self._labels(where, params).values():
+            summary.labels[labelled.label] = summary.labels.get(labelled.label, 0) + 1
         return summary
 
     # --- migrations ---------------------------------------------------------------------------

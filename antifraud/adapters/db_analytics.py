@@ -2,10 +2,12 @@
 
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncHour, TruncMinute
 
-from antifraud.analytics import Summary, SummaryQuery
+from antifraud.analytics import HistoricalPayment, Summary, SummaryQuery
+from antifraud.facts import PaymentFacts
+from antifraud.labels import labels_for
 from antifraud.models import FraudDecision
 from transactions.models import Refund, RefundStatus, Transaction
 
@@ -14,14 +16,33 @@ _TRUNC = {"minute": TruncMinute, "hour": TruncHour, "day": TruncDay}
 
 class DatabaseAnalytics:
     def write(
-        self, *, payments: list[dict[str, Any]], decisions: list[dict[str, Any]], refunds: list[dict[str, Any]] = ()
+        self,
+        *,
+        payments: list[dict[str, Any]],
+        decisions: list[dict[str, Any]],
+        refunds: list[dict[str, Any]] = (),
+        labels: list[dict[str, Any]] = (),
     ) -> None:
         """Nothing to do: the rows are the main database's own."""
 
-    def summary(self, query: SummaryQuery) -> Summary:
+    @staticmethod
+    def _payments(query: SummaryQuery) -> QuerySet[Transaction]:
         payments = Transaction.objects.filter(created_at__gte=query.start, created_at__lt=query.end)
         if query.merchant_id is not None:
             payments = payments.filter(merchant_id=query.merchant_id)
+        return payments
+
+    def history(self, query: SummaryQuery) -> list[HistoricalPayment]:
+        payments = self._payments(query)
+        labels = labels_for(payments)
+        outcomes = dict(FraudDecision.objects.filter(transaction__in=payments).values_list("transaction_id", "outcome"))
+        return [
+            HistoricalPayment(facts=PaymentFacts.of(tx), outcome=outcomes.get(tx.pk, ""), label=labels.get(str(tx.pk)))
+            for tx in payments.order_by("created_at", "id").iterator(chunk_size=2000)
+        ]
+
+    def summary(self, query: SummaryQuery) -> Summary:
+        payments = self._payments(query)
         summary = Summary()
         for row in payments.values("status", "currency").annotate(count=Count("id"), amount=Sum("amount_minor")):
             summary.by_status[row["status"]] = summary.by_status.get(row["status"], 0) + row["count"]
@@ -46,6 +67,8 @@ class DatabaseAnalytics:
             for rule in rules:
                 fired[rule["rule"]] = fired.get(rule["rule"], 0) + 1
         summary.top_rules = sorted(fired.items(), key=lambda item: (-item[1], item[0]))[:10]
+        for labelled in labels_for(payments).values():
+            summary.labels[labelled.label] = summary.labels.get(labelled.label, 0) + 1
         for shadow, outcome in decisions.exclude(shadow_rules=[]).values_list("shadow_rules", "outcome"):
             for rule in shadow:
                 summary.count_shadow(rule["rule"], outcome)

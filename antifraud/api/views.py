@@ -70,6 +70,7 @@ def render(summary: Summary, query: SummaryQuery) -> dict:
         "refund_rate": summary.refund_rate,
         "decisions": summary.decisions,
         "top_rules": [{"rule": rule, "fired": count} for rule, count in summary.top_rules],
+        "labels": summary.labels,
         "shadow_rules": [
             {"rule": rule, "would_fire": sum(outcomes.values()), "by_outcome": outcomes}
             for rule, outcomes in sorted(summary.shadow_rules.items())

@@ -351,7 +351,10 @@ FRAUD_DECLINE_AT = env.int("FRAUD_DECLINE_AT", default=80)
 FRAUD_RULES_MAKER_CHECKER = env.bool("FRAUD_RULES_MAKER_CHECKER", default=True)
 FRAUD_RULES_FILE = env.str("FRAUD_RULES_FILE", default=str(BASE_DIR / "config" / "antifraud_rules.yaml"))
 ALERT_RULES_FILE = env.str("ALERT_RULES_FILE", default=str(BASE_DIR / "config" / "alert_rules.yaml"))
+# Issuer countries by BIN prefix that win over the imported BIN table (test cards, your corrections).
 BIN_COUNTRIES_FILE = env.str("BIN_COUNTRIES_FILE", default=str(BASE_DIR / "config" / "bin_countries.csv"))
+# How long a process keeps a BIN's country from the table: a new import is seen within this.
+BIN_LOOKUP_CACHE_SECONDS = env.int("BIN_LOOKUP_CACHE_SECONDS", default=600)
 
 # --- Analytics ------------------------------------------------------------------------------
 # ClickHouse when CLICKHOUSE_URL is set (clickhouse://host:9000/database); otherwise summaries are

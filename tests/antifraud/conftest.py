@@ -1,7 +1,9 @@
+import uuid
 from typing import Any
 
 import pytest
 
+from antifraud.adapters.clickhouse import ClickHouseAnalytics
 from antifraud.models import FraudRule, RiskThresholds
 from antifraud.rule_services import save_rule
 from tests.eventbus.conftest import kafka  # noqa: F401 - the shared Kafka fixture
@@ -16,6 +18,20 @@ def rule(db):
         )
 
     return make
+
+
+CLICKHOUSE = "127.0.0.1:19000"
+
+
+@pytest.fixture
+def clickhouse(settings):
+    """A fresh database on the real ClickHouse server, migrated; dropped afterwards."""
+    database = f"payproc_test_{uuid.uuid4().hex[:10]}"
+    settings.CLICKHOUSE_URL = f"clickhouse://{CLICKHOUSE}/{database}"
+    store = ClickHouseAnalytics.from_url(settings.CLICKHOUSE_URL)
+    store.migrate()
+    yield store
+    store.client.execute(f"DROP DATABASE IF EXISTS {database}")
 
 
 @pytest.fixture

@@ -76,7 +76,7 @@ class PaymentProvider(Protocol):
 
 
 # Sandbox outcomes by the card's last four digits (see README, "Sandbox test cards").
-SANDBOX_DECLINES = {"0002": "do_not_honor", "9995": "insufficient_funds"}
+SANDBOX_DECLINES = {"0002": "do_not_honor", "9995": "insufficient_funds", "9979": "stolen_card"}
 SANDBOX_FAILURES = {"0119": "processing_error", "0341": "provider_timeout"}
 SANDBOX_REFUND_FAILURES = {"0705": "refund_declined"}  # authorizes and captures; its refunds fail
 

@@ -29,6 +29,7 @@ class Command(BaseCommand):
             call_command("load_fraud_rules", stdout=self.stdout)
         if not AlertRule.objects.exists():
             call_command("load_alert_rules", stdout=self.stdout)
+        call_command("import_card_bins", if_empty=True, stdout=self.stdout)
         password = secrets.token_urlsafe(12)
         user, _ = get_user_model().objects.get_or_create(
             username=DEMO_ADMIN, defaults={"is_staff": True, "is_superuser": True}
