@@ -165,6 +165,39 @@ def linked_entities(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleCo
     return f"{count} different {plural} for this {key} in {seconds} s, limit {limit}"
 
 
+def _first_seen_window(parameters: dict[str, Any], facts: PaymentFacts) -> str | None:
+    key, window = parameters["key"], parameters["window_seconds"]
+    value = facts.velocity_key(key)
+    return f"seen:{key}:{window}:{value}" if value else None
+
+
+def first_seen_windows(parameters: dict[str, Any], facts: PaymentFacts) -> list[WindowUpdate]:
+    window = _first_seen_window(parameters, facts)
+    if window is None:
+        return []
+    at, seconds = facts.created_at.timestamp(), parameters["window_seconds"]
+    return [WindowUpdate(window, facts.transaction_id, facts.amount_minor, at, seconds)]
+
+
+def first_seen(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleContext) -> str | None:
+    """Radar's `seconds_since_email_first_seen` and kin: this card, e-mail, IP or device has no other
+    payment in the window (optionally: and the amount is above the currency's threshold). Windows count
+    payments by id, so scoring the same payment again still finds it the first."""
+    window = _first_seen_window(parameters, facts)
+    if window is None or ctx.windows[window].count > 1:
+        return None
+    limit = _threshold(parameters, facts.currency) if "thresholds" in parameters else None
+    if "thresholds" in parameters and (limit is None or facts.amount_minor <= limit):
+        return None
+    key, days = parameters["key"], parameters["window_seconds"] / 86400
+    what = {"ip": "IP address", "email": "e-mail"}.get(key, key)
+    span = f"{days:g} days" if days >= 1 else f"{parameters['window_seconds']} s"
+    observed = f"first payment with this {what} in {span}"
+    if limit is None:
+        return observed
+    return f"{observed}, {_amount(facts.amount_minor, facts.currency)} above {_amount(limit, facts.currency)}"
+
+
 def first_seen_card_high_amount(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleContext) -> str | None:
     limit = _threshold(parameters, facts.currency)
     if limit is None or facts.amount_minor <= limit:
@@ -185,6 +218,7 @@ WINDOWS: dict[str, Windows] = {
     RuleType.VELOCITY: velocity_windows,
     RuleType.CARD_TESTING: card_testing_windows,
     RuleType.LINKED_ENTITIES: linked_windows,
+    RuleType.FIRST_SEEN: first_seen_windows,
 }
 
 EVALUATORS: dict[str, Evaluator] = {
@@ -194,6 +228,7 @@ EVALUATORS: dict[str, Evaluator] = {
     RuleType.CARD_TESTING: card_testing,
     RuleType.FIRST_SEEN_CARD_HIGH_AMOUNT: first_seen_card_high_amount,
     RuleType.LINKED_ENTITIES: linked_entities,
+    RuleType.FIRST_SEEN: first_seen,
 }
 
 
@@ -237,5 +272,11 @@ def validate_parameters(rule_type: str, parameters: Any) -> None:
             raise ValidationError({"parameters": f"key and of must be two different ones of {', '.join(LINKABLE)}"})
         _require(parameters, "window_seconds", int)
         _require(parameters, "limit", int)
+    elif rule_type == RuleType.FIRST_SEEN:
+        if parameters.get("key") not in {"card", "email", "ip", "device"}:
+            raise ValidationError({"parameters": "key must be one of card, email, ip, device"})
+        _require(parameters, "window_seconds", int)
+        if "thresholds" in parameters:
+            _require_thresholds(parameters)
     elif rule_type != RuleType.BIN_COUNTRY_MISMATCH:
         raise ValidationError({"rule_type": f"unknown rule type {rule_type!r}"})

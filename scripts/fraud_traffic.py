@@ -3,9 +3,11 @@ attack families, each payment at its own simulated time, scored by the shipped r
 Redis velocity windows and PostgreSQL. Prints, per family, how many payments were flagged (review or
 decline) and, for ordinary shoppers, how many were declined or sent to review.
 
-Ordinary shoppers are not all tidy: some pay twice, travel, use a second card, or buy something
-expensive with a card never seen before. The families are generic patterns (as Radar or Sift describe
-them), not a copy of any data set. Deterministic for a given seed.
+Ordinary shoppers are not all tidy: some pay twice, travel, use a second card, buy something
+expensive with a card never seen before, make an expensive first purchase, pay with a card issued
+abroad (expatriates), share a card with a family member on one device, or hop between mobile IPs.
+The families are generic patterns (as Radar or Sift describe them), not a copy of any data set.
+Deterministic for a given seed.
 """
 
 import random
@@ -80,9 +82,13 @@ class Generator:
     def ordinary(self, shoppers: int) -> Iterator[Payment]:
         for _ in range(shoppers):
             country = self.rng.choice(COUNTRIES)
-            who, card, at = self.identity(country), self.card(country), self.when()
+            who, at = self.identity(country), self.when()
+            # 5 % pay with a card from another country (they live abroad); 4 % start with a big order.
+            expat = self.rng.random() < 0.05
+            card = self.card(self.rng.choice([c for c in COUNTRIES if c != country]) if expat else country)
+            first_amount = self.amount(300, 2500) if self.rng.random() < 0.04 else self.amount(5, 200)
             habit = self.rng.random()
-            yield Payment("ordinary", False, at, self.amount(5, 200), card, **who)
+            yield Payment("ordinary", False, at, first_amount, card, **who)
             if habit < 0.20:  # pays twice the same hour
                 yield Payment(
                     "ordinary",
@@ -114,6 +120,15 @@ class Generator:
                 yield Payment(
                     "ordinary", False, at + timedelta(days=2), self.amount(900, 2500), self.card(country), **who
                 )
+            elif habit < 0.44:  # a family member pays with the same card on the same device, own e-mail
+                relative = {**who, "email": f"family-{who['email']}"}
+                later = at + timedelta(minutes=self.rng.randrange(5, 50))
+                yield Payment("ordinary", False, later, self.amount(5, 200), card, **relative)
+            elif habit < 0.47:  # on the move: three payments in an hour from three mobile addresses
+                for hop in (1, 2):
+                    moved = {**who, "ip": self.identity(country)["ip"]}
+                    later = at + timedelta(minutes=20 * hop)
+                    yield Payment("ordinary", False, later, self.amount(5, 100), card, **moved)
 
     def stolen_card_new_identities(self, cards: int) -> Iterator[Payment]:
         for _ in range(cards):

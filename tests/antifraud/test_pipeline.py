@@ -30,7 +30,9 @@ def test_clean_payment_is_approved_and_explained(embedded):
 
     assert body["status"] == "approved"
     assert body["fraud"]["decision"] == "approve"
-    assert body["fraud"]["score"] == 0
+    # A customer's first payment: the e-mail is new (a small signal on its own), nothing else fired.
+    assert body["fraud"]["score"] == 15
+    assert [rule["rule"] for rule in body["fraud"]["rules"]] == ["new_email_90d"]
     assert body["decline_reason"] is None
 
 
@@ -56,14 +58,18 @@ def test_risky_payment_goes_to_review_with_reasons_and_no_rule_parameters(embedd
     assert body["status"] == "review"
     fraud = body["fraud"]
     assert fraud["decision"] == "review" and 50 <= fraud["score"] < 80
-    assert {rule["rule"] for rule in fraud["rules"]} == {"first_seen_card_high_amount", "bin_country_mismatch"}
+    assert {rule["rule"] for rule in fraud["rules"]} == {
+        "first_seen_card_high_amount",
+        "bin_country_mismatch",
+        "new_email_90d",
+    }
     assert all(set(rule) == {"rule", "type", "score", "observed"} for rule in fraud["rules"])
 
 
 def test_card_velocity_is_scored_with_what_was_observed(embedded):
     bodies = [_pay(embedded, customer={"country": "US", "email": "v@example.com"}) for _ in range(4)]
 
-    assert [b["fraud"]["score"] for b in bodies] == [0, 0, 0, 45]
+    assert [b["fraud"]["score"] for b in bodies] == [15, 0, 0, 45]  # the first: a new e-mail
     fired = bodies[3]["fraud"]["rules"]
     assert fired == [
         {

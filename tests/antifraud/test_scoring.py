@@ -329,3 +329,56 @@ def test_rules_stay_in_memory_until_a_rule_changes(make_payment, thresholds, rul
     assert _assess(make_payment()).score == 40
     big.delete()
     assert _assess(make_payment()).score == 0
+
+
+def test_first_seen_fires_for_a_value_without_an_earlier_payment_and_again_on_a_rescore(make_payment, rule, thresholds):
+    rule("new_email", "first_seen", 15, key="email", window_seconds=86400)
+    first = make_payment(customer={"email": "new@example.com"})
+
+    assert _assess(first).fired[0].observed == "first payment with this e-mail in 1 days"
+    assert _assess(first).score == 15  # the same payment scored again is still the first
+    assert _assess(make_payment(customer={"email": "NEW@example.com"})).score == 0  # seen before
+    with time_machine.travel(timezone.now() + timedelta(days=1, seconds=1)):
+        assert _assess(make_payment(customer={"email": "new@example.com"})).score == 15  # aged out
+
+
+def test_first_seen_with_thresholds_fires_only_above_the_amount(make_payment, rule, thresholds):
+    rule("new_device_big", "first_seen", 20, key="device", window_seconds=3600, thresholds={"USD": 50000})
+
+    assert _assess(make_payment(amount="400.00", device_id="d1")).score == 0
+    big = _assess(make_payment(amount="600.00", device_id="d2"))
+    assert big.fired[0].observed == "first payment with this device in 3600 s, 600.00 USD above 500.00 USD"
+    assert _assess(make_payment(amount="600.00", device_id="d2")).score == 0  # the device is known now
+
+
+def test_the_shipped_rules_on_new_customers(make_payment, db):
+    from django.core.management import call_command
+
+    call_command("load_fraud_rules", verbosity=0)
+    shopper = {"email": "new@example.com", "ip": "203.0.113.7", "country": "US"}
+
+    first = _assess(make_payment(amount="20.00", customer=shopper, device_id="phone-1"))
+    assert first.outcome == "approve" and {f.rule for f in first.fired} == {"new_email_90d", "new_device_90d"}
+    # A family member pays with the same card on the same device, with an e-mail of their own.
+    relative = _assess(
+        make_payment(amount="20.00", customer={**shopper, "email": "kid@example.com"}, device_id="phone-1")
+    )
+    assert relative.outcome == "approve"
+    # A new customer whose card was issued abroad (GB BIN 450875, customer in US) goes to review.
+    abroad = _assess(
+        make_payment(
+            amount="20.00",
+            card_number="4508750000000009",
+            customer={"email": "expat@example.com", "country": "US"},
+            device_id="laptop-2",
+        )
+    )
+    assert abroad.outcome == "review"
+    assert {f.rule for f in abroad.fired} == {"bin_country_mismatch", "new_email_90d", "new_device_90d"}
+
+
+def test_first_seen_parameters_are_checked(db):
+    with pytest.raises(ValidationError):
+        save_rule(rule=FraudRule(name="x", rule_type="first_seen", score=5, parameters={"key": "moon"}), actor="t")
+    with pytest.raises(ValidationError):
+        save_rule(rule=FraudRule(name="x", rule_type="first_seen", score=5, parameters={"key": "email"}), actor="t")
