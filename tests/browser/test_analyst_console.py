@@ -1,8 +1,5 @@
 """The analyst console in a real browser: Playwright driving Debian's Chromium against a live server."""
 
-import shutil
-from pathlib import Path
-
 import pytest
 import requests
 from django.contrib.auth.models import Group, User
@@ -10,8 +7,7 @@ from django.contrib.auth.models import Group, User
 from antifraud.models import FraudRule
 from antifraud.rule_services import save_rule
 from antifraud.services import decide_transaction
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from tests.browser.conftest import ARTIFACTS
 
 
 @pytest.fixture
@@ -29,20 +25,8 @@ def flagged_payment(transactional_db, make_payment):
 
 
 @pytest.fixture
-def browser_page(flagged_payment):
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "scripts/services.sh installs Debian's chromium for the browser tests"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
-        )
-        yield browser.new_page(viewport={"width": 1400, "height": 1000})
-        browser.close()
+def browser_page(flagged_payment, chromium_page):
+    return chromium_page
 
 
 def test_analyst_declines_a_flagged_payment_in_the_browser(live_server, flagged_payment, api_key, browser_page):
