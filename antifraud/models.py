@@ -16,6 +16,7 @@ class RuleType(models.TextChoices):
     CARD_TESTING = "card_testing", "Card testing (many cards or small amounts from one IP/device)"
     FIRST_SEEN_CARD_HIGH_AMOUNT = "first_seen_card_high_amount", "First-seen card with a high amount"
     LINKED_ENTITIES = "linked_entities", "Linked entities (e.g. e-mails per card, cards per e-mail, in a window)"
+    AMOUNT_SPIKE = "amount_spike", "Amount spike (many times the card's or e-mail's own average in a window)"
     FIRST_SEEN = "first_seen", "First seen (no earlier payment with this card, e-mail, IP or device in a window)"
 
 

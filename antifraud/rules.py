@@ -165,6 +165,41 @@ def linked_entities(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleCo
     return f"{count} different {plural} for this {key} in {seconds} s, limit {limit}"
 
 
+def _spike_window(parameters: dict[str, Any], facts: PaymentFacts) -> str | None:
+    key, window = parameters["key"], parameters["window_seconds"]
+    value = facts.velocity_key(key)
+    return f"amounts:{key}:{window}:{facts.currency}:{value}" if value else None
+
+
+def amount_spike_windows(parameters: dict[str, Any], facts: PaymentFacts) -> list[WindowUpdate]:
+    window = _spike_window(parameters, facts)
+    if window is None:
+        return []
+    at, seconds = facts.created_at.timestamp(), parameters["window_seconds"]
+    return [WindowUpdate(window, facts.transaction_id, facts.amount_minor, at, seconds)]
+
+
+def amount_spike(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleContext) -> str | None:
+    """The amount against this card's (or e-mail's, device's) own history: more than `factor` times the
+    average of its other payments in the window, once it has `min_payments` of them (per currency)."""
+    window = _spike_window(parameters, facts)
+    if window is None:
+        return None
+    stats, factor = ctx.windows[window], parameters["factor"]
+    earlier = stats.count - 1
+    if earlier < parameters["min_payments"]:
+        return None
+    average = (stats.total - facts.amount_minor) // earlier
+    if average <= 0 or facts.amount_minor <= factor * average:
+        return None
+    key = {"email": "e-mail"}.get(parameters["key"], parameters["key"])
+    ratio = facts.amount_minor / average
+    return (
+        f"amount {_amount(facts.amount_minor, facts.currency)} is {ratio:.0f}x this {key}'s average of "
+        f"{_amount(average, facts.currency)} over {earlier} earlier payments, limit {factor}x"
+    )
+
+
 def _first_seen_window(parameters: dict[str, Any], facts: PaymentFacts) -> str | None:
     key, window = parameters["key"], parameters["window_seconds"]
     value = facts.velocity_key(key)
@@ -219,6 +254,7 @@ WINDOWS: dict[str, Windows] = {
     RuleType.CARD_TESTING: card_testing_windows,
     RuleType.LINKED_ENTITIES: linked_windows,
     RuleType.FIRST_SEEN: first_seen_windows,
+    RuleType.AMOUNT_SPIKE: amount_spike_windows,
 }
 
 EVALUATORS: dict[str, Evaluator] = {
@@ -229,6 +265,7 @@ EVALUATORS: dict[str, Evaluator] = {
     RuleType.FIRST_SEEN_CARD_HIGH_AMOUNT: first_seen_card_high_amount,
     RuleType.LINKED_ENTITIES: linked_entities,
     RuleType.FIRST_SEEN: first_seen,
+    RuleType.AMOUNT_SPIKE: amount_spike,
 }
 
 
@@ -272,11 +309,15 @@ def validate_parameters(rule_type: str, parameters: Any) -> None:
             raise ValidationError({"parameters": f"key and of must be two different ones of {', '.join(LINKABLE)}"})
         _require(parameters, "window_seconds", int)
         _require(parameters, "limit", int)
-    elif rule_type == RuleType.FIRST_SEEN:
+    elif rule_type in {RuleType.FIRST_SEEN, RuleType.AMOUNT_SPIKE}:
+        # Not per merchant: a merchant's window would hold every one of its payments.
         if parameters.get("key") not in {"card", "email", "ip", "device"}:
             raise ValidationError({"parameters": "key must be one of card, email, ip, device"})
         _require(parameters, "window_seconds", int)
-        if "thresholds" in parameters:
+        if rule_type == RuleType.AMOUNT_SPIKE:
+            _require(parameters, "factor", int)
+            _require(parameters, "min_payments", int)
+        elif "thresholds" in parameters:
             _require_thresholds(parameters)
     elif rule_type != RuleType.BIN_COUNTRY_MISMATCH:
         raise ValidationError({"rule_type": f"unknown rule type {rule_type!r}"})

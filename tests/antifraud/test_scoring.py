@@ -382,3 +382,15 @@ def test_first_seen_parameters_are_checked(db):
         save_rule(rule=FraudRule(name="x", rule_type="first_seen", score=5, parameters={"key": "moon"}), actor="t")
     with pytest.raises(ValidationError):
         save_rule(rule=FraudRule(name="x", rule_type="first_seen", score=5, parameters={"key": "email"}), actor="t")
+
+
+def test_amount_spike_compares_with_the_cards_own_average_once_it_has_a_history(make_payment, rule, thresholds):
+    rule("spike", "amount_spike", 25, key="card", window_seconds=86400, factor=5, min_payments=2)
+
+    scores = [_assess(make_payment(amount=amount)).score for amount in ("20.00", "300.00", "25.00", "40.00")]
+    assert scores == [0, 0, 0, 0]  # 300.00 had one earlier payment only; 40.00 is not 5x the average
+    spike = _assess(make_payment(amount="900.00"))
+    assert spike.fired[0].observed == (
+        "amount 900.00 USD is 9x this card's average of 96.25 USD over 4 earlier payments, limit 5x"
+    )
+    assert _assess(make_payment(amount="90.00", currency="EUR")).score == 0  # another currency, no history
