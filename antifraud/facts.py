@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from iptocc import country_code
+
 from transactions.models import Transaction
 
 
@@ -35,6 +37,11 @@ class PaymentFacts:
             device_id=tx.device_id,
             created_at=tx.created_at,
         )
+
+    @property
+    def ip_country(self) -> str:
+        """The country the IP address's block is assigned to (RIR data), "" for private or unknown ones."""
+        return (country_code(self.ip) or "") if self.ip else ""
 
     @property
     def email_domain(self) -> str:

@@ -17,6 +17,7 @@ class RuleType(models.TextChoices):
     FIRST_SEEN_CARD_HIGH_AMOUNT = "first_seen_card_high_amount", "First-seen card with a high amount"
     LINKED_ENTITIES = "linked_entities", "Linked entities (e.g. e-mails per card, cards per e-mail, in a window)"
     AMOUNT_SPIKE = "amount_spike", "Amount spike (many times the card's or e-mail's own average in a window)"
+    IP_COUNTRY_MISMATCH = "ip_country_mismatch", "IP address country differs from the billing or the card's country"
     FIRST_SEEN = "first_seen", "First seen (no earlier payment with this card, e-mail, IP or device in a window)"
 
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from iptocc import country_code
 
 from audit.services import notes_for, record
 from payproc.http.errors import DomainError
@@ -162,6 +163,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             "title": f"Payment {tx.id}",
             "tx": tx,
             "card_country": bin_country(tx.card_bin),
+            "ip_country": country_code(tx.customer_ip) if tx.customer_ip else None,
             "decision": getattr(tx, "fraud_decision", None),
             "fraud_report": getattr(tx, "fraud_report", None),
             "history": tx.history.all(),

@@ -95,6 +95,17 @@ def bin_country_mismatch(parameters: dict[str, Any], facts: PaymentFacts, ctx: R
     return f"card issued in {issuer}, customer in {facts.country}"
 
 
+def ip_country_mismatch(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleContext) -> str | None:
+    """The IP address's country against the billing country (`against: billing`) or the card's issuing
+    country (`against: card`); silent when either is unknown (private addresses, unknown BINs)."""
+    located = facts.ip_country
+    other = facts.country if parameters["against"] == "billing" else bin_country(facts.card_bin)
+    if not located or not other or located == other:
+        return None
+    what = "billing country" if parameters["against"] == "billing" else "card issued in"
+    return f"IP address in {located}, {what} {other}"
+
+
 def _card_testing_windows(parameters: dict[str, Any], facts: PaymentFacts) -> tuple[str, str | None] | None:
     """(the distinct-cards window, the small-payments window when this payment is small), or None."""
     key, window = parameters["key"], parameters["window_seconds"]
@@ -266,6 +277,7 @@ EVALUATORS: dict[str, Evaluator] = {
     RuleType.LINKED_ENTITIES: linked_entities,
     RuleType.FIRST_SEEN: first_seen,
     RuleType.AMOUNT_SPIKE: amount_spike,
+    RuleType.IP_COUNTRY_MISMATCH: ip_country_mismatch,
 }
 
 
@@ -319,5 +331,8 @@ def validate_parameters(rule_type: str, parameters: Any) -> None:
             _require(parameters, "min_payments", int)
         elif "thresholds" in parameters:
             _require_thresholds(parameters)
+    elif rule_type == RuleType.IP_COUNTRY_MISMATCH:
+        if parameters.get("against") not in {"billing", "card"}:
+            raise ValidationError({"parameters": "against must be billing or card"})
     elif rule_type != RuleType.BIN_COUNTRY_MISMATCH:
         raise ValidationError({"rule_type": f"unknown rule type {rule_type!r}"})

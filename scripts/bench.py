@@ -137,7 +137,8 @@ def labelled() -> None:
     get_redis_connection("default").flushdb()  # velocity windows of earlier runs
     merchant, _ = create_merchant(name=f"bench-labelled-{time.time()}")
     velocity, outcomes = get_velocity_store(), []
-    traffic = Generator(seed=int(os.environ.get("BENCH_SEED", "7"))).traffic()
+    generator = Generator(seed=int(os.environ.get("BENCH_SEED", "7")))
+    traffic = generator.traffic(scale=int(os.environ.get("BENCH_SCALE", "5")))
     for payment in traffic:
         with time_machine.travel(payment.at, tick=False):
             tx = create_transaction(
@@ -153,7 +154,8 @@ def labelled() -> None:
                     device_id=payment.device,
                 ),
             )
-            outcomes.append((payment, assess(PaymentFacts.of(tx), velocity=velocity).outcome))
+            assessment = assess(PaymentFacts.of(tx), velocity=velocity)
+            outcomes.append((payment, assessment.outcome, tuple(rule.rule for rule in assessment.shadow)))
     print(f"labelled traffic: {len(traffic)} payments, shipped rules (config/antifraud_rules.yaml)")
     print(report(outcomes))
 

@@ -394,3 +394,20 @@ def test_amount_spike_compares_with_the_cards_own_average_once_it_has_a_history(
         "amount 900.00 USD is 9x this card's average of 96.25 USD over 4 earlier payments, limit 5x"
     )
     assert _assess(make_payment(amount="90.00", currency="EUR")).score == 0  # another currency, no history
+
+
+def test_ip_country_mismatch_compares_the_registry_country_of_the_address(make_payment, rule, thresholds):
+    rule("ip_not_billing", "ip_country_mismatch", 20, against="billing")
+    rule("ip_not_card", "ip_country_mismatch", 10, against="card")
+
+    home = _assess(make_payment(customer={"ip": "8.8.8.8", "country": "US"}))  # a US block, a US test card
+    abroad = _assess(make_payment(customer={"ip": "1.0.16.1", "country": "GB"}))  # a block assigned to JP
+    private = _assess(make_payment(customer={"ip": "10.0.0.7", "country": "GB"}))
+
+    assert home.fired == [] and private.fired == []  # private addresses have no country: silent
+    assert sorted(f.observed for f in abroad.fired) == [
+        "IP address in JP, billing country GB",
+        "IP address in JP, card issued in US",
+    ]
+    with pytest.raises(ValidationError):
+        save_rule(rule=FraudRule(name="x", rule_type="ip_country_mismatch", score=5, parameters={}), actor="t")
