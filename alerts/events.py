@@ -1,8 +1,7 @@
 """Events the alert service consumes and emits."""
 
 from antifraud.events import DECISION
-from transactions.adapters.http_provider import CIRCUIT_OPEN
-from transactions.events import REFUND_SUCCEEDED, TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED
+from transactions.events import CIRCUIT_OPEN, REFUND_SUCCEEDED, TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED
 from webhooks.events import ENDPOINT_DISABLED
 
 INCIDENT = "alerts.incident"  # emitted on alerts.incidents when an incident opens, escalates, is acked or resolved

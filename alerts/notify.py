@@ -4,6 +4,7 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -14,6 +15,7 @@ from .messages import incident_buttons, incident_text
 from .models import AlertRule, Incident, Notification, NotificationStatus, Silence
 
 logger = logging.getLogger(__name__)
+DELIVER_TASK = "alerts.tasks.deliver_notification"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +110,9 @@ def queue_notification(
     )
 
     def hand_to_worker() -> None:
-        from .tasks import deliver_notification
-
         try:
-            deliver_notification.delay(notification.pk)
+            # By name: the tasks module calls this one, so it is not imported here.
+            current_app.signature(DELIVER_TASK, args=(notification.pk,)).delay()
         except Exception:  # noqa: BLE001 - broker down: the beat safety net delivers it
             logger.warning("could not queue notification %s; the periodic delivery will send it", notification.pk)
 

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from transactions.models import Merchant
 
-from .analytics import SummaryQuery, get_analytics
+from .adapters import get_analytics
+from .adapters.ports import SummaryQuery
 from .api.views import render
 from .selectors import review_queue
 

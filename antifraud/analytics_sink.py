@@ -14,7 +14,8 @@ from kafka import KafkaConsumer
 
 from eventbus.adapters.kafka import LagReporter
 
-from .analytics import AnalyticsStore, rows_from_events
+from .adapters.ports import AnalyticsStore
+from .analytics import rows_from_events
 
 logger = logging.getLogger(__name__)
 

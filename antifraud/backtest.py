@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 from transactions.money import format_minor
 
+from .adapters import get_analytics
+from .adapters.ports import AnalyticsStore, HistoricalPayment, SummaryQuery
 from .adapters.velocity import MemoryVelocityStore
-from .analytics import AnalyticsStore, HistoricalPayment, SummaryQuery, get_analytics
 from .models import Outcome
 from .rule_documents import Document
 from .scoring import Assessment, assess_many, document_rule_sets

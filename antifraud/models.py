@@ -8,22 +8,7 @@ from django.db.models import Q
 
 from transactions.models import Merchant, Transaction
 
-
-class RuleType(models.TextChoices):
-    AMOUNT_ABOVE = "amount_above", "Amount above a threshold"
-    VELOCITY = "velocity", "Velocity (count or sum in a sliding window)"
-    BIN_COUNTRY_MISMATCH = "bin_country_mismatch", "BIN country differs from the customer's country"
-    CARD_TESTING = "card_testing", "Card testing (many cards or small amounts from one IP/device)"
-    FIRST_SEEN_CARD_HIGH_AMOUNT = "first_seen_card_high_amount", "First-seen card with a high amount"
-    LINKED_ENTITIES = "linked_entities", "Linked entities (e.g. e-mails per card, cards per e-mail, in a window)"
-    AMOUNT_SPIKE = "amount_spike", "Amount spike (many times the card's or e-mail's own average in a window)"
-    IP_COUNTRY_MISMATCH = "ip_country_mismatch", "IP address country differs from the billing or the card's country"
-    FIRST_SEEN = "first_seen", "First seen (no earlier payment with this card, e-mail, IP or device in a window)"
-
-
-class RuleMode(models.TextChoices):
-    LIVE = "live", "Live: counts in the score"
-    SHADOW = "shadow", "Shadow: recorded on the decision, not counted"
+from .rule_parameters import RuleMode, RuleType, validate_parameters
 
 
 class FraudRule(models.Model):
@@ -58,8 +43,6 @@ class FraudRule(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from .rules import validate_parameters
-
         validate_parameters(self.rule_type, self.parameters)
 
 

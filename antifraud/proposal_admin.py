@@ -20,8 +20,8 @@ from payproc.admin_base import ReadOnlyAdmin
 from payproc.http.errors import DomainError
 
 from .admin_views import percent
-from .analytics import AnalyticsUnavailable
 from .backtest import OUTCOMES, ROWS, Rates, backtest
+from .errors import AnalyticsUnavailable
 from .models import ProposalStatus, RuleProposal, RuleSetVersion
 from .proposals import approve_proposal, proposal_changes, propose_rules, reject_proposal
 from .rule_documents import live_document, parse_yaml, to_yaml

@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError
 
 from transactions.models import Merchant
 
-from .models import FraudRule, RiskThresholds, RuleMode
+from .models import FraudRule, RiskThresholds
+from .rule_parameters import RuleMode
 
 Document = dict[str, Any]
 

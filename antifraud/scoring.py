@@ -19,8 +19,9 @@ from payproc.cache_versions import VersionedMemo
 from .adapters.velocity import VelocityStore
 from .facts import PaymentFacts
 from .lists import ListHit, list_hits_many
-from .models import FraudRule, ListType, Outcome, RiskThresholds, RuleMode
+from .models import FraudRule, ListType, Outcome, RiskThresholds
 from .rule_documents import Document, rule_item
+from .rule_parameters import RuleMode
 from .rule_services import current_rules_version
 from .rules import EVALUATORS, WINDOWS, Evaluator, RuleContext, Windows
 

@@ -1,5 +1,6 @@
 """Reads for the analyst console."""
 
+import logging
 from datetime import timedelta
 
 from django.db import connection
@@ -8,7 +9,12 @@ from django.utils import timezone
 
 from transactions.models import Status, Transaction
 
+from .adapters import get_analytics
+from .adapters.ports import Summary, SummaryQuery
+from .errors import AnalyticsUnavailable
 from .models import AnalystReview
+
+logger = logging.getLogger(__name__)
 
 RELATED_WINDOW = timedelta(days=30)
 
@@ -47,3 +53,13 @@ def related_payments(tx: Transaction, *, limit: int = 20) -> QuerySet[Transactio
         .exclude(pk=tx.pk)
         .order_by("-created_at")[:limit]
     )
+
+
+def analytics_summary(query: SummaryQuery) -> Summary:
+    """The summary from the configured store. A store that fails (ClickHouse down, chDB unable to open
+    its files) is a 503 for this read, never a 500: payments and their events do not depend on it."""
+    try:
+        return get_analytics().summary(query)
+    except Exception as exc:
+        logger.exception("analytics store failed")
+        raise AnalyticsUnavailable() from exc

@@ -4,7 +4,8 @@ from uuid import UUID
 
 from django.utils import timezone
 
-from .adapters.provider import AuthorizationRequest, ProviderUnavailable, get_provider
+from .adapters import get_provider
+from .adapters.ports import AuthorizationRequest, ProviderUnavailable
 from .metrics import PROVIDER_CALLS
 from .models import CaptureMethod, Status, Transaction
 from .services import Transition, transition_transactions

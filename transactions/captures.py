@@ -17,7 +17,8 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 
-from .adapters.provider import Operation, OperationResult, ProviderUnavailable, get_provider
+from .adapters import get_provider
+from .adapters.ports import Operation, OperationResult, ProviderUnavailable
 from .errors import AmountExceedsAuthorized, PaymentNotCancelable, PaymentNotCapturable, ProviderDown, ProviderRefused
 from .idempotency import IdempotentCreate, IdempotentResult, Render, run_once
 from .metrics import PROVIDER_CALLS

@@ -11,6 +11,7 @@ TRANSACTION_CREATED = "payments.transaction.created"
 TRANSACTION_STATUS_CHANGED = "payments.transaction.status_changed"
 REFUND_SUCCEEDED = "payments.refund.succeeded"
 REFUND_FAILED = "payments.refund.failed"
+CIRCUIT_OPEN = "provider.circuit_open"  # the provider adapter's breaker opened: payments fail fast
 
 
 def transaction_data(tx: Transaction) -> dict[str, Any]:

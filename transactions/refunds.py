@@ -21,7 +21,7 @@ from django.utils import timezone
 from eventbus.outbox import enqueue_events, outbox_event
 
 from . import cache, events
-from .adapters.provider import ProviderUnavailable
+from .adapters.ports import ProviderUnavailable
 from .captures import ask_provider, lock_payment
 from .errors import AmountExceedsRefundable, PaymentNotRefundable
 from .idempotency import IdempotentCreate, IdempotentResult, Render, restore_response, run_once

@@ -12,7 +12,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from .adapters.provider import SANDBOX_DECLINES, SANDBOX_REFUND_FAILURES
+from .adapters.sandbox import SANDBOX_DECLINES, SANDBOX_REFUND_FAILURES
 
 _authorizations: dict[str, dict] = {}  # idempotency key → first answer (per process, like a real provider's cache)
 

@@ -15,7 +15,8 @@ from typing import Any
 from clickhouse_driver.util.escape import escape_chars_map
 from django.conf import settings
 
-from antifraud.analytics import ANALYTICS_EVENTS, HistoricalPayment, Summary, SummaryQuery, rows_from_events
+from antifraud.adapters.ports import HistoricalPayment, Summary, SummaryQuery
+from antifraud.analytics import ANALYTICS_EVENTS, rows_from_events
 from eventbus.models import OutboxEvent
 
 from .clickhouse import ClickHouseSQL, _naive_utc, check_database_name

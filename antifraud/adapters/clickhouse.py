@@ -12,7 +12,7 @@ from urllib.parse import urlparse
 from clickhouse_driver import Client
 from django.conf import settings
 
-from antifraud.analytics import HistoricalPayment, Summary, SummaryQuery
+from antifraud.adapters.ports import HistoricalPayment, Summary, SummaryQuery
 from antifraud.facts import PaymentFacts
 from antifraud.labels import Labelled, LabelSource
 from antifraud.labels import standing as standing_label

@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDay, TruncHour, TruncMinute
 
-from antifraud.analytics import HistoricalPayment, Summary, SummaryQuery
+from antifraud.adapters.ports import HistoricalPayment, Summary, SummaryQuery
 from antifraud.facts import PaymentFacts
 from antifraud.labels import labels_for
 from antifraud.models import FraudDecision

@@ -10,7 +10,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from antifraud.analytics import BUCKETS, Summary, SummaryQuery, summarise
+from antifraud.adapters.ports import BUCKETS, Summary, SummaryQuery
+from antifraud.selectors import analytics_summary
 from payproc.http.fields import ChoiceParam, IsoDateTimeParam
 from payproc.http.openapi import errors
 from transactions.money import format_minor
@@ -97,4 +98,4 @@ class AnalyticsSummaryView(APIView):
         params = SummaryParams(data=request.query_params)
         params.is_valid(raise_exception=True)
         query = SummaryQuery(merchant_id=str(request.user.pk), **params.validated_data)
-        return Response(render(summarise(query), query))
+        return Response(render(analytics_summary(query), query))

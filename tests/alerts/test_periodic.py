@@ -21,3 +21,12 @@ def test_run_periodic_escalates_and_delivers(fraud_spike_rule, bot_api):
     assert Incident.objects.get().escalation_level == 1
     assert Notification.objects.filter(status="pending").count() == 0
     assert sorted(m["chat_id"] for m in bot_api.sent("sendMessage")) == ["1001", "2002", "2003"]
+
+
+def test_new_notifications_are_handed_to_the_delivery_task_by_its_registered_name():
+    from celery import current_app
+
+    from alerts.notify import DELIVER_TASK
+    from alerts.tasks import deliver_notification
+
+    assert DELIVER_TASK == deliver_notification.name and DELIVER_TASK in current_app.tasks

@@ -10,10 +10,12 @@ from django.db import transaction
 from django.utils import timezone
 from prometheus_client import REGISTRY
 
+from antifraud.adapters import describe_analytics
 from antifraud.adapters.chdb_analytics import embedded_store
 from antifraud.adapters.clickhouse import ClickHouseAnalytics
 from antifraud.adapters.db_analytics import DatabaseAnalytics
-from antifraud.analytics import SummaryQuery, describe_analytics, rows_from_events
+from antifraud.adapters.ports import SummaryQuery
+from antifraud.analytics import rows_from_events
 from antifraud.analytics_sink import AnalyticsSink
 from antifraud.lists import add_list_entry
 from antifraud.models import FraudRule

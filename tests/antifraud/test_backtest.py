@@ -11,7 +11,8 @@ from django.test import Client
 from django.utils import timezone
 
 from antifraud.adapters.db_analytics import DatabaseAnalytics
-from antifraud.analytics import SummaryQuery, rows_from_events
+from antifraud.adapters.ports import SummaryQuery
+from antifraud.analytics import rows_from_events
 from antifraud.backtest import backtest
 from antifraud.proposals import propose_rules
 from antifraud.reports import report_fraud

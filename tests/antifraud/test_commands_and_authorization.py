@@ -47,7 +47,7 @@ def test_reviewed_payment_can_be_authorized(make_payment):
 
 
 def test_payment_decided_while_the_provider_answers_keeps_that_decision(make_payment, monkeypatch):
-    from transactions.adapters.provider import SandboxProvider
+    from transactions.adapters.sandbox import SandboxProvider
 
     tx, other = make_payment(), make_payment()
 

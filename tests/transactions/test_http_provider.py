@@ -5,9 +5,10 @@ import socket
 import pytest
 
 from eventbus.models import OutboxEvent
-from transactions.adapters.http_provider import CIRCUIT_OPEN, HttpProvider, reset_circuit_breaker
-from transactions.adapters.provider import AuthorizationRequest, ProviderUnavailable
+from transactions.adapters.http_provider import HttpProvider, reset_circuit_breaker
+from transactions.adapters.ports import AuthorizationRequest, ProviderUnavailable
 from transactions.authorization import authorize_transaction
+from transactions.events import CIRCUIT_OPEN
 
 
 @pytest.fixture(autouse=True)

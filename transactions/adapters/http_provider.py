@@ -14,11 +14,10 @@ from django.conf import settings
 from django.db import transaction
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from .provider import Authorization, AuthorizationRequest, Operation, OperationResult, ProviderUnavailable
+from .ports import Authorization, AuthorizationRequest, Operation, OperationResult, ProviderUnavailable
 
 logger = logging.getLogger(__name__)
 
-CIRCUIT_OPEN = "provider.circuit_open"
 _RETRYABLE_STATUS = {502, 503, 504}
 
 
@@ -34,6 +33,7 @@ class _EmitOnOpen(pybreaker.CircuitBreakerListener):
         if new_state.name != pybreaker.STATE_OPEN:
             return
         from eventbus.outbox import enqueue_event
+        from transactions.events import CIRCUIT_OPEN
 
         logger.error("payment provider circuit opened after %s failures", cb.fail_counter)
         with transaction.atomic():

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from alerts.models import AlertRule
-from antifraud.analytics import describe_analytics
+from antifraud.adapters import describe_analytics
 from antifraud.models import FraudRule
 from audit.services import command_actor
 from transactions.api_keys import create_merchant, issue_api_key
