@@ -14,6 +14,7 @@ from django.utils import timezone
 from audit.services import delete_audited, save_audited
 from payproc.admin_base import ServiceAdmin
 
+from .errors import IncidentStateError
 from .matching import InvalidCondition, check_conditions, check_template
 from .models import (
     AlertRule,
@@ -26,7 +27,7 @@ from .models import (
     Silence,
     TelegramAccount,
 )
-from .services import IncidentStateError, acknowledge_incident, resolve_incident
+from .services import acknowledge_incident, resolve_incident
 
 
 class AuditedAdmin(ServiceAdmin):

@@ -1,17 +1,19 @@
-"""Errors of the alert service's webhooks, rendered as the uniform error object."""
+"""Errors of the alert service: its webhooks' (rendered as the uniform error object) and incidents'."""
 
-from payproc.http.errors import AUTHENTICATION, PERMISSION, DomainError
+from payproc.errors import Conflict, Forbidden, Unauthenticated
 
 
-class InvalidWebhookSecret(DomainError):
-    status_code = 401
-    error_type = AUTHENTICATION
+class InvalidWebhookSecret(Unauthenticated):
     code = "invalid_webhook_secret"
     default_message = "Missing or wrong webhook secret."
 
 
-class WebhookNotConfigured(DomainError):
-    status_code = 403
-    error_type = PERMISSION
+class WebhookNotConfigured(Forbidden):
     code = "webhook_not_configured"
     default_message = "This webhook is not configured on this server (its secret is not set)."
+
+
+class IncidentStateError(Conflict):
+    """The incident is no longer in a state that allows the action (e.g. someone acknowledged it first)."""
+
+    code = "incident_state"

@@ -16,18 +16,13 @@ from audit.services import record
 from payproc.cache_versions import VersionedMemo
 
 from . import history
+from .errors import IncidentStateError
 from .matching import matches, render
 from .models import AlertRule, Incident, IncidentState, Severity
 from .notify import notify_level, snapshot_chain, update_messages
 
 logger = logging.getLogger(__name__)
 MAX_TRANSACTIONS_IN_DETAILS = 20
-
-
-class IncidentStateError(Exception):
-    """The incident is no longer in a state that allows the action (e.g. someone acknowledged it first)."""
-
-    code = "incident_state"
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 
 from .adapters import get_notifier
 from .adapters.ports import DeliveryError
+from .errors import IncidentStateError
 from .models import Incident, TelegramAccount
-from .services import IncidentStateError, acknowledge_incident, resolve_incident
+from .services import acknowledge_incident, resolve_incident
 
 logger = logging.getLogger(__name__)
 ACTIONS = {"ack": acknowledge_incident, "resolve": resolve_incident}

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from access.reauth import RecentSignInRequired
 from payproc.admin_base import ReadOnlyAdmin
-from payproc.http.errors import DomainError
+from payproc.errors import DomainError
 
 from .admin_views import percent
 from .backtest import OUTCOMES, ROWS, Rates, backtest

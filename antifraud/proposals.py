@@ -8,45 +8,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record
-from payproc.http.errors import DomainError
 
+from .errors import NothingToChange, ProposalClosed, ProposalOutdated, ReasonRequired, SelfApproval
 from .models import ProposalStatus, RuleProposal, RuleSetVersion
 from .rule_documents import Change, clean_document, diff_documents, live_document
 from .rule_services import apply_document, current_rules_version
-
-
-class NothingToChange(DomainError):
-    code = "nothing_to_change"
-    default_message = "The proposed rule set is the live one: there is nothing to approve."
-
-
-class ReasonRequired(DomainError):
-    code = "reason_required"
-    default_message = "Say why: a reason is required."
-
-
-class ProposalClosed(DomainError):
-    status_code = 409
-    code = "proposal_closed"
-    default_message = "This proposal was already approved, rejected or withdrawn."
-
-
-class SelfApproval(DomainError):
-    status_code = 403
-    code = "self_approval"
-    default_message = "You proposed this change: another Risk admin must approve it."
-
-
-class ProposalOutdated(DomainError):
-    status_code = 409
-    code = "proposal_outdated"
 
 
 def propose_rules(*, document: Any, actor: str, reason: str) -> RuleProposal:
     """Record a proposal of the whole rule set; raises ValidationError for a document that does not hold."""
     reason = reason.strip()
     if not reason:
-        raise ReasonRequired()
+        raise ReasonRequired("Say why: a reason is required.")
     document = clean_document(document)
     live = live_document()
     if document == live:

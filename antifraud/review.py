@@ -12,25 +12,15 @@ from django.db import transaction
 
 from audit.services import record
 from eventbus.outbox import enqueue_event
-from payproc.http.errors import DomainError
 from transactions import cache
 from transactions.models import Status, Transaction
 from transactions.services import transition_transaction
 
+from .errors import AlreadyReviewed, ReasonRequired
 from .events import DECISION
 from .models import AnalystReview, FraudDecision, Outcome
 
 REVIEW_DECLINE_REASON = "fraud_review"
-
-
-class AlreadyReviewed(DomainError):
-    status_code = 409
-    code = "already_reviewed"
-
-
-class ReasonRequired(DomainError):
-    code = "reason_required"
-    default_message = "A reason is required to approve or decline a payment."
 
 
 def review_transaction(*, transaction_id: UUID | str, analyst: str, outcome: str, reason: str) -> AnalystReview:

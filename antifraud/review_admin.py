@@ -12,7 +12,7 @@ from django.utils import timezone
 from iptocc import country_code
 
 from audit.services import notes_for, record
-from payproc.http.errors import DomainError
+from payproc.errors import DomainError
 
 from .card_bins import bin_country
 from .lists import add_list_entry

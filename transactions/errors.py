@@ -1,6 +1,6 @@
 """Payment domain errors; each has a stable `code` that clients may branch on."""
 
-from payproc.http.errors import API_ERROR, IDEMPOTENCY, DomainError
+from payproc.errors import Conflict, Declined, DomainError, IdempotencyError, Unavailable, Unprocessable
 
 
 class CurrencyUnsupported(DomainError):
@@ -27,21 +27,16 @@ class CardExpired(DomainError):
     code = "card_expired"
 
 
-class IllegalTransition(DomainError):
-    status_code = 409
+class IllegalTransition(Conflict):
     code = "illegal_transition"
 
 
-class IdempotencyKeyReused(DomainError):
-    status_code = 422
-    error_type = IDEMPOTENCY
+class IdempotencyKeyReused(Unprocessable, IdempotencyError):
     code = "idempotency_key_reused"
     default_message = "This Idempotency-Key was already used with a different request body."
 
 
-class IdempotencyRequestInFlight(DomainError):
-    status_code = 409
-    error_type = IDEMPOTENCY
+class IdempotencyRequestInFlight(Conflict, IdempotencyError):
     code = "idempotency_request_in_progress"
     default_message = "A request with this Idempotency-Key is still being processed; retry shortly."
 
@@ -50,41 +45,33 @@ class CvvInvalid(DomainError):
     code = "invalid_cvv"
 
 
-class PaymentNotCapturable(DomainError):
-    status_code = 409
+class PaymentNotCapturable(Conflict):
     code = "payment_not_capturable"
 
 
-class PaymentNotCancelable(DomainError):
-    status_code = 409
+class PaymentNotCancelable(Conflict):
     code = "payment_not_cancelable"
 
 
-class PaymentNotRefundable(DomainError):
-    status_code = 409
+class PaymentNotRefundable(Conflict):
     code = "payment_not_refundable"
 
 
 # 409: whether an amount is too much depends on the payment's state (what was authorized, what is left).
-class AmountExceedsAuthorized(DomainError):
-    status_code = 409
+class AmountExceedsAuthorized(Conflict):
     code = "amount_exceeds_authorized"
 
 
-class AmountExceedsRefundable(DomainError):
-    status_code = 409
+class AmountExceedsRefundable(Conflict):
     code = "amount_exceeds_refundable"
 
 
-class ProviderRefused(DomainError):
+class ProviderRefused(Declined):
     """The provider answered no to a capture or cancellation (a refund records its failure instead)."""
 
-    status_code = 402
     code = "provider_declined"
 
 
-class ProviderDown(DomainError):
-    status_code = 503
-    error_type = API_ERROR
+class ProviderDown(Unavailable):
     code = "provider_unavailable"
     default_message = "The payment provider did not answer; nothing was changed. Retry with the same Idempotency-Key."

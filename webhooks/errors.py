@@ -1,6 +1,6 @@
 """Webhook errors, each with a stable `code`."""
 
-from payproc.http.errors import DomainError
+from payproc.errors import Conflict, DomainError
 
 
 class WebhookUrlRefused(DomainError):
@@ -11,6 +11,5 @@ class UnknownEventType(DomainError):
     code = "unknown_event_type"
 
 
-class DeliveryNotRetryable(DomainError):
-    status_code = 409
+class DeliveryNotRetryable(Conflict):
     code = "delivery_not_retryable"

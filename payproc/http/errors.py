@@ -1,7 +1,8 @@
 """The uniform error object and the one exception handler that renders it.
 
 Every error leaves the API as `{"error": {"type", "code", "message", "param"?, "request_id"}}`.
-Domain code raises `DomainError` subclasses; views never build error JSON.
+Domain code raises `payproc.errors` kinds, which know nothing of HTTP; the tables below give each kind
+its status and type. Views never build error JSON.
 """
 
 import logging
@@ -11,6 +12,18 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
+
+from payproc.errors import (
+    Conflict,
+    Declined,
+    DomainError,
+    Forbidden,
+    IdempotencyError,
+    NotFound,
+    Unauthenticated,
+    Unavailable,
+    Unprocessable,
+)
 
 from .request_context import current_request_id
 
@@ -24,24 +37,42 @@ IDEMPOTENCY = "idempotency_error"
 API_ERROR = "api_error"
 
 
-class DomainError(Exception):
-    """A failure the caller can act on. Subclasses set a stable `code` and an HTTP status."""
-
-    status_code = 400
-    error_type = INVALID_REQUEST
-    code = "invalid_request"
-    default_message = "The request is invalid."
-
-    def __init__(self, message: str | None = None, *, param: str | None = None) -> None:
-        self.message = message or self.default_message
-        self.param = param
-        super().__init__(self.message)
-
-
 class RequestTooLarge(DomainError):
-    status_code = 413
     code = "request_too_large"
     default_message = "The request body is too large."
+
+
+# Each kind's HTTP status and error type: the first class of an error's MRO found here wins.
+_STATUS: dict[type[DomainError], int] = {
+    RequestTooLarge: 413,
+    Unauthenticated: 401,
+    Declined: 402,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Unprocessable: 422,
+    Unavailable: 503,
+    DomainError: 400,
+}
+_TYPE: dict[type[DomainError], str] = {
+    Unauthenticated: AUTHENTICATION,
+    Forbidden: PERMISSION,
+    IdempotencyError: IDEMPOTENCY,
+    Unavailable: API_ERROR,
+    DomainError: INVALID_REQUEST,
+}
+
+
+def _first(table: dict[type[DomainError], Any], exc: DomainError) -> Any:
+    return next(table[kind] for kind in type(exc).__mro__ if kind in table)
+
+
+def status_of(exc: DomainError) -> int:
+    return _first(_STATUS, exc)
+
+
+def type_of(exc: DomainError) -> str:
+    return _first(_TYPE, exc)
 
 
 def error_body(*, error_type: str, code: str, message: str, param: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -122,8 +153,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, RequestDataTooBig):
         exc = RequestTooLarge()
     if isinstance(exc, DomainError):
-        body = error_body(error_type=exc.error_type, code=exc.code, message=exc.message, param=exc.param)
-        return Response(body, status=exc.status_code)
+        body = error_body(error_type=type_of(exc), code=exc.code, message=exc.message, param=exc.param)
+        return Response(body, status=status_of(exc))
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, PermissionDenied):

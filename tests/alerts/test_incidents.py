@@ -6,11 +6,11 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from alerts.errors import IncidentStateError
 from alerts.escalation import escalate_due_incidents
 from alerts.evaluation import evaluate_event
 from alerts.models import Incident, IncidentState, Notification, Silence
 from alerts.services import (
-    IncidentStateError,
     acknowledge_incident,
     resolve_incident,
     resolve_quiet_incidents,

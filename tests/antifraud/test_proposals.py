@@ -8,16 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from antifraud.errors import NothingToChange, ProposalClosed, ProposalOutdated, SelfApproval
 from antifraud.models import FraudDecision, FraudRule, ProposalStatus, RuleProposal, RuleSetVersion
-from antifraud.proposals import (
-    NothingToChange,
-    ProposalClosed,
-    ProposalOutdated,
-    SelfApproval,
-    approve_proposal,
-    propose_rules,
-    reject_proposal,
-)
+from antifraud.proposals import approve_proposal, propose_rules, reject_proposal
 from antifraud.rule_documents import live_document, to_yaml
 from antifraud.rule_services import save_rule
 from antifraud.services import decide_transaction

@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import DatabaseError, connections
 
-from antifraud.review import AlreadyReviewed, ReasonRequired, review_transaction
+from antifraud.errors import AlreadyReviewed, ReasonRequired
+from antifraud.review import review_transaction
 from antifraud.services import decide_transaction
 from audit.models import AuditEntry
 from eventbus.models import OutboxEvent
