@@ -34,3 +34,8 @@ class SelfApproval(Forbidden):
 
 class ProposalOutdated(Conflict):
     code = "proposal_outdated"
+
+
+class NothingToList(DomainError):
+    code = "nothing_to_list"
+    default_message = "The payment has no value of that kind to put on a list."

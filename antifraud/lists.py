@@ -7,8 +7,10 @@ from django.db import transaction
 from django.db.models import Q
 
 from audit.services import delete_audited, record, save_audited, snapshot
+from transactions.models import Transaction
 
 from .card_bins import bin_country
+from .errors import NothingToList
 from .facts import PaymentFacts
 from .models import ListEntry, ListKind, ListType
 
@@ -121,3 +123,29 @@ def remove_list_value(*, list_type: str, kind: str, value: str, actor: str) -> i
         remove_list_entry(entry=entry, actor=actor)
         removed += 1
     return removed
+
+
+# What an analyst can list straight from a payment's page, and where the value comes from.
+_FROM_PAYMENT = {
+    ListKind.CARD_FINGERPRINT: "card_fingerprint",
+    ListKind.EMAIL: "customer_email",
+    ListKind.IP: "customer_ip",
+    ListKind.DEVICE: "device_id",
+}
+
+
+def list_payment_value(*, tx: Transaction, list_type: str, kind: str, reason: str, analyst: str) -> ListEntry:
+    """Block or allow the payment's card, e-mail, IP or device; the payment's notes say so too."""
+    value = getattr(tx, _FROM_PAYMENT[kind], "") if kind in _FROM_PAYMENT else ""
+    if list_type not in ListType.values or not value:
+        raise NothingToList()
+    with transaction.atomic():  # the list entry and the payment's note together
+        entry = add_list_entry(list_type=list_type, kind=kind, value=value, reason=reason, created_by=analyst)
+        record(
+            actor=analyst,
+            action=f"list.{list_type}",
+            target=tx,
+            after={"kind": kind, "value": entry.value},
+            note=reason,
+        )
+    return entry

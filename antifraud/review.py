@@ -77,3 +77,10 @@ def review_transaction(*, transaction_id: UUID | str, analyst: str, outcome: str
             )
         transaction.on_commit(lambda: cache.forget_resource(tx.id))
     return review
+
+
+def note_payment(*, tx: Transaction, analyst: str, note: str) -> None:
+    """An analyst's note on a payment, kept in the audit log (shown on the payment's page)."""
+    if not note.strip():
+        raise ReasonRequired("The note is empty.")
+    record(actor=analyst, action="note", target=tx, note=note)

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -11,13 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 from iptocc import country_code
 
-from audit.services import notes_for, record
+from audit.services import notes_for
 from payproc.errors import DomainError
 
 from .card_bins import bin_country
-from .lists import add_list_entry
-from .models import ListKind, ListType, ReviewQueueItem
-from .review import review_transaction
+from .lists import list_payment_value
+from .models import ReviewQueueItem
+from .review import note_payment, review_transaction
 from .selectors import related_payments, review_queue, with_fired_rule
 
 
@@ -189,30 +188,10 @@ class ReviewQueueAdmin(admin.ModelAdmin):
                 if not request.user.has_perm("antifraud.add_listentry"):
                     raise DomainError("You may not change the lists.")
                 list_type, kind = action.split(":", 1)
-                value = {
-                    ListKind.CARD_FINGERPRINT: tx.card_fingerprint,
-                    ListKind.EMAIL: tx.customer_email,
-                    ListKind.IP: tx.customer_ip,
-                    ListKind.DEVICE: tx.device_id,
-                }.get(kind)
-                if list_type not in ListType.values or not value:
-                    raise DomainError("Nothing to add for that choice.")
-                with transaction.atomic():  # the list entry and the payment's note together
-                    entry = add_list_entry(
-                        list_type=list_type, kind=kind, value=value, reason=reason, created_by=analyst
-                    )
-                    record(
-                        actor=analyst,
-                        action=f"list.{list_type}",
-                        target=tx,
-                        after={"kind": kind, "value": entry.value},
-                        note=reason,
-                    )
+                list_payment_value(tx=tx, list_type=list_type, kind=kind, reason=reason, analyst=analyst)
                 self.message_user(request, f"Added {kind} to the {list_type} list.", messages.SUCCESS)
             elif action == "note":
-                if not reason.strip():
-                    raise DomainError("The note is empty.")
-                record(actor=analyst, action="note", target=tx, note=reason)
+                note_payment(tx=tx, analyst=analyst, note=reason)
                 self.message_user(request, "Note added.", messages.SUCCESS)
         except DomainError as exc:
             self.message_user(request, exc.message, messages.ERROR)

@@ -1,12 +1,15 @@
 """Reads of payments: merchants' reads are scoped to one merchant; the operators' reads say so."""
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from . import cache
 from .models import Merchant, Refund, Status, Transaction
 
 
@@ -20,6 +23,20 @@ def transaction_get(*, merchant: Merchant, transaction_id: UUID) -> Transaction:
         return Transaction.objects.select_related("fraud_decision").get(pk=transaction_id, merchant=merchant)
     except Transaction.DoesNotExist:
         raise Http404 from None
+
+
+def transaction_resource(
+    *, merchant: Merchant, transaction_id: UUID, render: Callable[[Transaction], dict[str, Any]]
+) -> dict[str, Any]:
+    """GET /transaction/{id}: the rendered payment, from the cache while no change has dropped it
+    (every status change and decision does), and only ever the merchant's own."""
+    merchant_id = str(merchant.pk)
+    cached = cache.cached_resource(transaction_id)
+    if cached is not None and cached.get("merchant_id") == merchant_id:
+        return cached["resource"]
+    resource = render(transaction_get(merchant=merchant, transaction_id=transaction_id))
+    cache.store_resource(transaction_id, {"merchant_id": merchant_id, "resource": resource})
+    return resource
 
 
 def refund_list(*, merchant: Merchant, transaction_id: UUID) -> list[Refund]:

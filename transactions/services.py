@@ -4,7 +4,7 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -17,13 +17,11 @@ from eventbus.outbox import enqueue_events, outbox_event, relay_after_commit
 from . import cache, events, metrics
 from .cards import check_cvv, check_not_expired, detect_brand, normalise_pan, summarise_card
 from .errors import AmountInvalid, AmountTooLarge
+from .idempotency import IdempotentCreate, IdempotentResult, Render, request_fingerprint, run_idempotent
 from .models import CaptureMethod, Merchant, Status, Transaction, TransactionEvent
 from .money import to_minor
 from .rows import insert_together
 from .state import check_transition
-
-if TYPE_CHECKING:
-    from .idempotency import IdempotentCreate
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +63,26 @@ def amount_in_minor_units(*, amount: Decimal, currency: str) -> int:
     return amount_minor
 
 
+def accept_payment(
+    *, merchant: Merchant, payment: PaymentRequest, render: Render, idempotency_key: str = "", request: Any = None
+) -> IdempotentResult:
+    """POST /transaction: create the payment, once per Idempotency-Key when there is one. `render` is the
+    response (stored with the key in the same write, replayed to retries); `request` is the validated
+    request the key's fingerprint is taken from."""
+    if not idempotency_key:
+        status, body = render(create_transaction(merchant=merchant, payment=payment))
+        return IdempotentResult(status=status, body=body, replayed=False)
+    record = IdempotentCreate(
+        merchant=merchant, key=idempotency_key, fingerprint=request_fingerprint(request), render=render
+    )
+    return run_idempotent(
+        request=record,
+        create=lambda idempotency: create_transaction(merchant=merchant, payment=payment, idempotency=idempotency),
+    )
+
+
 def create_transaction(
-    *, merchant: Merchant, payment: PaymentRequest, idempotency: "IdempotentCreate | None" = None
+    *, merchant: Merchant, payment: PaymentRequest, idempotency: IdempotentCreate | None = None
 ) -> Transaction:
     """Store a payment as `pending` with its history row and `created` event: one atomic write.
 

@@ -114,7 +114,7 @@ def test_unhandled_error_mentioning_a_card_number_is_redacted_in_logs(post_payme
     def explode(**kwargs):
         raise ValueError(f"provider choked on {kwargs['payment'].card_number}")
 
-    monkeypatch.setattr("transactions.api.views.create_transaction", explode)
+    monkeypatch.setattr("transactions.services.create_transaction", explode)
 
     response = post_payment()
 

@@ -10,11 +10,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from payproc.http.openapi import errors
-from transactions import cache, captures, refunds
-from transactions.idempotency import IdempotentCreate, IdempotentResult, Render, request_fingerprint, run_idempotent
+from transactions import captures, refunds
+from transactions.idempotency import IdempotentCreate, IdempotentResult, Render, request_fingerprint
 from transactions.models import Refund, Transaction
-from transactions.selectors import refund_list, transaction_get, transaction_list
-from transactions.services import create_transaction
+from transactions.selectors import refund_list, transaction_list, transaction_resource
+from transactions.services import accept_payment
 
 from . import docs
 from .filters import TransactionFilter
@@ -43,25 +43,17 @@ class TransactionCreateView(APIView):
     def post(self, request: Request) -> Response:
         data = TransactionIn(data=request.data)
         data.is_valid(raise_exception=True)
-        payment = data.to_payment_request()
-        merchant = request.user
-        key = request.headers.get("Idempotency-Key") or data.validated_data.get("idempotency_key")
-        if key:
-            result = run_idempotent(
-                request=IdempotentCreate(
-                    merchant=merchant, key=key, fingerprint=request_fingerprint(data.validated_data), render=_render
-                ),
-                create=lambda idempotency: create_transaction(
-                    merchant=merchant, payment=payment, idempotency=idempotency
-                ),
-            )
-            status, body, replayed = result.status, result.body, result.replayed
-        else:
-            (status, body), replayed = _render(create_transaction(merchant=merchant, payment=payment)), False
-        headers = {"Location": _location(body["id"])}
-        if replayed:
+        result = accept_payment(
+            merchant=request.user,
+            payment=data.to_payment_request(),
+            render=_render,
+            idempotency_key=request.headers.get("Idempotency-Key") or data.validated_data.get("idempotency_key") or "",
+            request=data.validated_data,
+        )
+        headers = {"Location": _location(result.body["id"])}
+        if result.replayed:
             headers["Idempotent-Replayed"] = "true"
-        return Response(body, status=status, headers=headers)
+        return Response(result.body, status=result.status, headers=headers)
 
 
 class TransactionDetailView(APIView):
@@ -72,13 +64,9 @@ class TransactionDetailView(APIView):
         summary="Get a payment",
     )
     def get(self, request: Request, transaction_id: UUID) -> Response:
-        merchant_id = str(request.user.pk)
-        cached = cache.cached_resource(transaction_id)
-        if cached is not None and cached.get("merchant_id") == merchant_id:
-            return Response(cached["resource"])
-        tx = transaction_get(merchant=request.user, transaction_id=transaction_id)
-        resource = TransactionOut(tx).data
-        cache.store_resource(transaction_id, {"merchant_id": merchant_id, "resource": resource})
+        resource = transaction_resource(
+            merchant=request.user, transaction_id=transaction_id, render=lambda tx: TransactionOut(tx).data
+        )
         return Response(resource)
 
 
