@@ -17,7 +17,7 @@ from transactions.models import Status, Transaction
 from transactions.services import transition_transaction
 
 from .errors import AlreadyReviewed, ReasonRequired
-from .events import DECISION
+from .events import DECISION, decision_data
 from .models import AnalystReview, FraudDecision, Outcome
 
 REVIEW_DECLINE_REASON = "fraud_review"
@@ -43,21 +43,7 @@ def review_transaction(*, transaction_id: UUID | str, analyst: str, outcome: str
             event_type=DECISION,
             key=str(tx.id),
             topic=settings.TOPIC_DECISIONS,
-            data={
-                "transaction_id": str(tx.id),
-                "merchant_id": str(tx.merchant_id),
-                "score": automatic.score if automatic else 0,
-                "decision": outcome,
-                "fired_rules": automatic.fired_rules if automatic else [],
-                "shadow_rules": automatic.shadow_rules if automatic else [],
-                "rules_version": automatic.rules_version if automatic else None,
-                "amount_minor": tx.amount_minor,
-                "currency": tx.currency,
-                "review_at": automatic.review_at if automatic else 0,
-                "decline_at": automatic.decline_at if automatic else 0,
-                "decided_at": review.decided_at.isoformat(),
-                "decided_by": actor,
-            },
+            data=decision_data(tx, automatic, outcome=outcome, decided_at=review.decided_at, decided_by=actor),
         )
         record(
             actor=analyst,

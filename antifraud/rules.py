@@ -57,12 +57,16 @@ def _velocity_window(parameters: dict[str, Any], facts: PaymentFacts) -> str | N
     return f"{measure}:{key}:{window}:{facts.currency}:{value}"
 
 
-def velocity_windows(parameters: dict[str, Any], facts: PaymentFacts) -> list[WindowUpdate]:
-    window = _velocity_window(parameters, facts)
+def _payment_in(window: str | None, parameters: dict[str, Any], facts: PaymentFacts) -> list[WindowUpdate]:
+    """The payment (by id, with its amount) added to the window; nothing when it has no window."""
     if window is None:
         return []
-    at = facts.created_at.timestamp()
-    return [WindowUpdate(window, facts.transaction_id, facts.amount_minor, at, parameters["window_seconds"])]
+    at, seconds = facts.created_at.timestamp(), parameters["window_seconds"]
+    return [WindowUpdate(window, facts.transaction_id, facts.amount_minor, at, seconds)]
+
+
+def velocity_windows(parameters: dict[str, Any], facts: PaymentFacts) -> list[WindowUpdate]:
+    return _payment_in(_velocity_window(parameters, facts), parameters, facts)
 
 
 def velocity(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleContext) -> str | None:
@@ -177,11 +181,7 @@ def _spike_window(parameters: dict[str, Any], facts: PaymentFacts) -> str | None
 
 
 def amount_spike_windows(parameters: dict[str, Any], facts: PaymentFacts) -> list[WindowUpdate]:
-    window = _spike_window(parameters, facts)
-    if window is None:
-        return []
-    at, seconds = facts.created_at.timestamp(), parameters["window_seconds"]
-    return [WindowUpdate(window, facts.transaction_id, facts.amount_minor, at, seconds)]
+    return _payment_in(_spike_window(parameters, facts), parameters, facts)
 
 
 def amount_spike(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleContext) -> str | None:
@@ -212,11 +212,7 @@ def _first_seen_window(parameters: dict[str, Any], facts: PaymentFacts) -> str |
 
 
 def first_seen_windows(parameters: dict[str, Any], facts: PaymentFacts) -> list[WindowUpdate]:
-    window = _first_seen_window(parameters, facts)
-    if window is None:
-        return []
-    at, seconds = facts.created_at.timestamp(), parameters["window_seconds"]
-    return [WindowUpdate(window, facts.transaction_id, facts.amount_minor, at, seconds)]
+    return _payment_in(_first_seen_window(parameters, facts), parameters, facts)
 
 
 def first_seen(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleContext) -> str | None:

@@ -20,7 +20,7 @@ from transactions.services import Transition, transition_transactions
 
 from . import metrics
 from .adapters.velocity import get_velocity_store
-from .events import DECISION
+from .events import DECISION, decision_data
 from .facts import PaymentFacts
 from .models import FraudDecision, Outcome
 from .scoring import Assessment, assess_many
@@ -103,20 +103,7 @@ def _record_decisions(scored: list[tuple[Transaction, Assessment]]) -> dict[str,
                 event_type=DECISION,
                 key=str(tx.id),
                 topic=settings.TOPIC_DECISIONS,
-                data={
-                    "transaction_id": str(tx.id),
-                    "merchant_id": str(tx.merchant_id),
-                    "score": decision.score,
-                    "decision": decision.outcome,
-                    "fired_rules": decision.fired_rules,
-                    "shadow_rules": decision.shadow_rules,
-                    "rules_version": decision.rules_version,
-                    "amount_minor": tx.amount_minor,
-                    "currency": tx.currency,
-                    "review_at": decision.review_at,
-                    "decline_at": decision.decline_at,
-                    "decided_at": decision.decided_at.isoformat(),
-                },
+                data=decision_data(tx, decision, outcome=decision.outcome, decided_at=decision.decided_at),
             )
             for tx, _, decision in decided
         ]

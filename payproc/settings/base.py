@@ -218,7 +218,7 @@ RATE_LIMIT_PER_API_KEY = env.str("RATE_LIMIT_PER_API_KEY", default="100/second")
 RATE_LIMIT_FAILED_AUTH_PER_IP = env.str("RATE_LIMIT_FAILED_AUTH_PER_IP", default="30/minute")
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["transactions.authentication.ApiKeyAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["transactions.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["transactions.api.permissions.IsMerchant"],
     "DEFAULT_THROTTLE_CLASSES": ["transactions.throttling.ApiKeyRateThrottle"],
     # JSON only: the browsable API would echo request bodies (card numbers) back as HTML.

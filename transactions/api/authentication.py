@@ -7,10 +7,9 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from payproc.http.client_ip import client_ip
-
-from .key_cache import authenticate_and_count
-from .models import ApiKey, Merchant
-from .throttling import hit
+from transactions.key_cache import authenticate_and_count
+from transactions.models import ApiKey, Merchant
+from transactions.throttling import hit
 
 _LAST_USED_GRANULARITY_SECONDS = 60
 
