@@ -12,9 +12,9 @@ from django.utils.html import format_html
 from access.reauth import RecentSignInRequired
 from payproc.admin_base import ReadOnlyAdmin, ServiceAdmin
 
-from .lists import remove_list_entry, save_list_entry
 from .models import AnalystReview, CardBin, FraudDecision, FraudRule, ListEntry, RiskThresholds, RuleChange
-from .rule_services import delete_rule, delete_thresholds, save_rule, save_thresholds
+from .services.lists import remove_list_entry, save_list_entry
+from .services.rule_sets import delete_rule, delete_thresholds, save_rule, save_thresholds
 
 
 class RuleChangeInline(admin.TabularInline):

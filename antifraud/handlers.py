@@ -5,7 +5,7 @@ from typing import Any
 from eventbus.dispatch import batch_event_handler
 from transactions.events import TRANSACTION_CREATED
 
-from .services import decide_transactions
+from .services.decisions import decide_transactions
 
 
 # Idempotent: only pending payments without a decision are scored, and a decision is unique per payment.

@@ -23,8 +23,8 @@ from .admin_views import percent
 from .backtest import OUTCOMES, ROWS, Rates, backtest
 from .errors import AnalyticsUnavailable
 from .models import ProposalStatus, RuleProposal, RuleSetVersion
-from .proposals import approve_proposal, proposal_changes, propose_rules, reject_proposal
 from .rule_documents import live_document, parse_yaml, to_yaml
+from .services.proposals import approve_proposal, proposal_changes, propose_rules, reject_proposal
 
 
 class ProposalForm(forms.Form):

@@ -18,7 +18,7 @@ from transactions.selectors import stale_pending_payments
 
 from . import metrics
 from .models import Outcome
-from .services import decide_transactions
+from .services.decisions import decide_transactions
 
 logger = logging.getLogger(__name__)
 

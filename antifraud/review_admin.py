@@ -14,10 +14,10 @@ from audit.services import notes_for
 from payproc.errors import DomainError
 
 from .card_bins import bin_country
-from .lists import list_payment_value
 from .models import ReviewQueueItem
-from .review import note_payment, review_transaction
 from .selectors import related_payments, review_queue, with_fired_rule
+from .services.lists import list_payment_value
+from .services.reviews import note_payment, review_transaction
 
 
 class RuleFiredFilter(admin.SimpleListFilter):

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from .rule_documents import live_document, parse_yaml, to_yaml
-from .rule_services import apply_document
+from .services.rule_sets import apply_document
 
 
 def load_rules(path: str | Path, *, actor: str) -> int:

@@ -18,12 +18,12 @@ from payproc.cache_versions import VersionedMemo
 
 from .adapters.velocity import VelocityStore
 from .facts import PaymentFacts
-from .lists import ListHit, list_hits_many
 from .models import FraudRule, ListType, Outcome, RiskThresholds
 from .rule_documents import Document, rule_item
 from .rule_parameters import RuleMode
-from .rule_services import current_rules_version
 from .rules import EVALUATORS, WINDOWS, Evaluator, RuleContext, Windows
+from .services.lists import ListHit, list_hits_many
+from .services.rule_sets import current_rules_version
 
 MAX_SCORE = 100
 

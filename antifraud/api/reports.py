@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from antifraud.models import FraudReport, FraudReportReason
-from antifraud.reports import report_fraud
+from antifraud.services.reports import report_fraud
 from payproc.http.fields import StrictCharField
 from payproc.http.openapi import errors
 from transactions.api.serializers import StrictSerializer, reject_card_data

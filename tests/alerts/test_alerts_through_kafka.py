@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from alerts.models import AlertRule, Incident, Notification
 from antifraud.models import FraudDecision, FraudRule
-from antifraud.rule_services import save_rule
+from antifraud.services.rule_sets import save_rule
 from eventbus.consumer import build_bridge
 from eventbus.relay import relay_pending
 from tests.conftest import payment

@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 
 from alerts.models import AlertRule, Incident
 from antifraud.models import FraudRule
-from antifraud.rule_services import save_rule
+from antifraud.services.rule_sets import save_rule
 from tests.conftest import payment
 
 

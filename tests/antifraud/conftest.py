@@ -5,7 +5,7 @@ import pytest
 
 from antifraud.adapters.clickhouse import ClickHouseAnalytics
 from antifraud.models import FraudRule, RiskThresholds
-from antifraud.rule_services import save_rule
+from antifraud.services.rule_sets import save_rule
 from tests.eventbus.conftest import kafka  # noqa: F401 - the shared Kafka fixture
 
 

@@ -1,5 +1,5 @@
 from antifraud.models import FraudRule, RuleChange, RuleSetVersion
-from antifraud.services import decide_transaction
+from antifraud.services.decisions import decide_transaction
 from tests.conftest import VISA
 
 

@@ -17,10 +17,10 @@ from antifraud.adapters.db_analytics import DatabaseAnalytics
 from antifraud.adapters.ports import SummaryQuery
 from antifraud.analytics import rows_from_events
 from antifraud.analytics_sink import AnalyticsSink
-from antifraud.lists import add_list_entry
 from antifraud.models import FraudRule
-from antifraud.rule_services import save_rule
-from antifraud.services import decide_transaction
+from antifraud.services.decisions import decide_transaction
+from antifraud.services.lists import add_list_entry
+from antifraud.services.rule_sets import save_rule
 from eventbus.adapters.kafka import make_consumer
 from eventbus.models import OutboxEvent
 from eventbus.relay import relay_pending

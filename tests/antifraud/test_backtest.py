@@ -14,11 +14,11 @@ from antifraud.adapters.db_analytics import DatabaseAnalytics
 from antifraud.adapters.ports import SummaryQuery
 from antifraud.analytics import rows_from_events
 from antifraud.backtest import backtest
-from antifraud.proposals import propose_rules
-from antifraud.reports import report_fraud
-from antifraud.review import review_transaction
 from antifraud.rule_documents import live_document, to_yaml
-from antifraud.services import decide_transaction
+from antifraud.services.decisions import decide_transaction
+from antifraud.services.proposals import propose_rules
+from antifraud.services.reports import report_fraud
+from antifraud.services.reviews import review_transaction
 from eventbus.models import OutboxEvent
 from transactions.models import Transaction
 

@@ -10,7 +10,7 @@ from stdnum import luhn
 from antifraud import card_bins
 from antifraud.card_bins import bin_country, csv_rows, import_card_bins
 from antifraud.models import CardBin
-from antifraud.services import decide_transaction
+from antifraud.services.decisions import decide_transaction
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@
 
 from django.core.management import call_command
 
-from antifraud.services import decide_transactions
+from antifraud.services.decisions import decide_transactions
 from tests.conftest import payment
 
 

@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from antifraud.lists import add_list_entry
 from antifraud.models import FraudRule, RiskThresholds
+from antifraud.services.lists import add_list_entry
 from tests.conftest import payment
 
 

@@ -10,10 +10,10 @@ from django.test import Client
 
 from antifraud.errors import NothingToChange, ProposalClosed, ProposalOutdated, SelfApproval
 from antifraud.models import FraudDecision, FraudRule, ProposalStatus, RuleProposal, RuleSetVersion
-from antifraud.proposals import approve_proposal, propose_rules, reject_proposal
 from antifraud.rule_documents import live_document, to_yaml
-from antifraud.rule_services import save_rule
-from antifraud.services import decide_transaction
+from antifraud.services.decisions import decide_transaction
+from antifraud.services.proposals import approve_proposal, propose_rules, reject_proposal
+from antifraud.services.rule_sets import save_rule
 from audit.models import AuditEntry
 from eventbus.models import OutboxEvent
 

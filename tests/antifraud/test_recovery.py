@@ -56,7 +56,7 @@ def test_an_approval_whose_provider_call_was_lost_is_authorized(make_payment, th
 
 
 def test_sweeping_twice_or_after_the_pipeline_decides_nothing_twice(make_payment, thresholds):
-    from antifraud.services import decide_transactions
+    from antifraud.services.decisions import decide_transactions
 
     ids = [_age(make_payment(), 120).pk for _ in range(3)]
     decide_transactions(transaction_ids=ids[:1])  # the pipeline got to this one first

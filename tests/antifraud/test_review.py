@@ -7,8 +7,8 @@ from django.contrib.auth.models import Group
 from django.db import DatabaseError, connections
 
 from antifraud.errors import AlreadyReviewed, ReasonRequired
-from antifraud.review import review_transaction
-from antifraud.services import decide_transaction
+from antifraud.services.decisions import decide_transaction
+from antifraud.services.reviews import review_transaction
 from audit.models import AuditEntry
 from eventbus.models import OutboxEvent
 from transactions.authorization import authorize_transaction

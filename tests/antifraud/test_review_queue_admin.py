@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from antifraud.models import ListEntry
-from antifraud.services import decide_transaction
+from antifraud.services.decisions import decide_transaction
 from audit.models import AuditEntry
 from tests.conftest import VISA
 

@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from antifraud.adapters.velocity import RedisVelocityStore, get_velocity_store
 from antifraud.facts import PaymentFacts
-from antifraud.lists import add_list_entry
 from antifraud.models import FraudDecision, FraudRule, RiskThresholds, RuleChange
-from antifraud.rule_services import save_rule
 from antifraud.scoring import assess
-from antifraud.services import decide_transaction
+from antifraud.services.decisions import decide_transaction
+from antifraud.services.lists import add_list_entry
+from antifraud.services.rule_sets import save_rule
 from eventbus.models import OutboxEvent
 from transactions.models import Transaction
 

@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.db import DatabaseError
 from django.test import Client
 
-from antifraud.lists import add_list_entry
 from antifraud.models import FraudRule, ListEntry, RiskThresholds
-from antifraud.rule_services import save_rule
+from antifraud.services.lists import add_list_entry
+from antifraud.services.rule_sets import save_rule
 from audit.models import AuditEntry
 from transactions.api_keys import create_merchant, rotate_api_key
 from transactions.models import ApiKey, Merchant
@@ -61,7 +61,7 @@ def test_the_fraud_list_command_is_audited_as_its_operator():
 
 @pytest.mark.django_db
 def test_a_change_and_its_audit_entry_commit_together():
-    with mock.patch("antifraud.lists.record", side_effect=DatabaseError("audit log unavailable")):
+    with mock.patch("antifraud.services.lists.record", side_effect=DatabaseError("audit log unavailable")):
         with pytest.raises(DatabaseError):
             add_list_entry(list_type="block", kind="email", value="x@example.com", created_by="ann")
 

@@ -5,8 +5,8 @@ import requests
 from django.contrib.auth.models import Group, User
 
 from antifraud.models import FraudRule
-from antifraud.rule_services import save_rule
-from antifraud.services import decide_transaction
+from antifraud.services.decisions import decide_transaction
+from antifraud.services.rule_sets import save_rule
 from tests.browser.conftest import ARTIFACTS
 
 

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, User
 
 from antifraud.models import FraudRule
 from antifraud.rule_documents import to_yaml
-from antifraud.rule_services import save_rule
+from antifraud.services.rule_sets import save_rule
 from tests.antifraud.conftest import rule, thresholds  # noqa: F401 - fixtures of the history
 from tests.antifraud.test_backtest import _draft, history  # noqa: F401 - the labelled history fixture
 from tests.browser.conftest import ARTIFACTS

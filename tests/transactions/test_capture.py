@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from antifraud.services import decide_transaction
+from antifraud.services.decisions import decide_transaction
 from eventbus.models import OutboxEvent
 from tests.conftest import error_of
 from transactions.captures import expire_authorizations

@@ -8,7 +8,7 @@ import pytest
 import requests
 from django.db import IntegrityError, transaction
 
-from antifraud.services import decide_transaction
+from antifraud.services.decisions import decide_transaction
 from eventbus.models import OutboxEvent
 from tests.conftest import error_of
 from transactions.adapters.http_provider import reset_circuit_breaker

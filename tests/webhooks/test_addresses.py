@@ -51,7 +51,7 @@ def test_the_api_refuses_a_private_endpoint(api):
 
 
 def test_a_delivery_to_an_address_that_turned_private_is_not_sent(api, receiver, settings, post_payment):
-    from antifraud.services import decide_transaction
+    from antifraud.services.decisions import decide_transaction
     from eventbus.models import OutboxEvent
     from webhooks.handlers import record_webhook_events
     from webhooks.models import WebhookDelivery

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from alerts.evaluation import evaluate_event
 from alerts.models import Incident
-from antifraud.services import decide_transaction
+from antifraud.services.decisions import decide_transaction
 from eventbus.models import OutboxEvent
 from tests.conftest import error_of
 from transactions.api_keys import create_merchant

@@ -2,8 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from antifraud.lists import add_list_entry, normalise_entry, remove_list_value
 from antifraud.models import ListEntry, ListKind, ListType
+from antifraud.services.lists import add_list_entry, normalise_entry, remove_list_value
 from audit.services import command_actor
 
 

@@ -9,10 +9,10 @@ from django.db.models import Q
 from audit.services import delete_audited, record, save_audited, snapshot
 from transactions.models import Transaction
 
-from .card_bins import bin_country
-from .errors import NothingToList
-from .facts import PaymentFacts
-from .models import ListEntry, ListKind, ListType
+from ..card_bins import bin_country
+from ..errors import NothingToList
+from ..facts import PaymentFacts
+from ..models import ListEntry, ListKind, ListType
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from audit.services import record
 
-from .errors import NothingToChange, ProposalClosed, ProposalOutdated, ReasonRequired, SelfApproval
-from .models import ProposalStatus, RuleProposal, RuleSetVersion
-from .rule_documents import Change, clean_document, diff_documents, live_document
-from .rule_services import apply_document, current_rules_version
+from ..errors import NothingToChange, ProposalClosed, ProposalOutdated, ReasonRequired, SelfApproval
+from ..models import ProposalStatus, RuleProposal, RuleSetVersion
+from ..rule_documents import Change, clean_document, diff_documents, live_document
+from .rule_sets import apply_document, current_rules_version
 
 
 def propose_rules(*, document: Any, actor: str, reason: str) -> RuleProposal:

@@ -10,8 +10,8 @@ from eventbus.outbox import enqueue_event
 from transactions.models import Merchant, Transaction
 from transactions.selectors import transaction_get
 
-from .events import FRAUD_REPORT
-from .models import FraudReport
+from ..events import FRAUD_REPORT
+from ..models import FraudReport
 
 
 def report_fraud(*, merchant: Merchant, transaction_id: UUID, reason: str, note: str = "") -> tuple[FraudReport, bool]:

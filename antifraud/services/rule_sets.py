@@ -10,8 +10,8 @@ from django.db import transaction
 
 from audit.services import delete_audited, record, save_audited, snapshot
 
-from .models import FraudRule, RiskThresholds, RuleChange, RuleSetVersion
-from .rule_documents import Document, live_document
+from ..models import FraudRule, RiskThresholds, RuleChange, RuleSetVersion
+from ..rule_documents import Document, live_document
 
 _FIELDS = ("name", "rule_type", "parameters", "score", "enabled", "mode", "merchant", "description")
 

@@ -18,12 +18,12 @@ from transactions.authorization import authorize_transactions
 from transactions.models import Status, Transaction
 from transactions.services import Transition, transition_transactions
 
-from . import metrics
-from .adapters.velocity import get_velocity_store
-from .events import DECISION, decision_data
-from .facts import PaymentFacts
-from .models import FraudDecision, Outcome
-from .scoring import Assessment, assess_many
+from .. import metrics
+from ..events import DECISION, decision_data
+from ..facts import PaymentFacts
+from ..models import FraudDecision, Outcome
+from ..scoring import Assessment, assess_many
+from ..adapters.velocity import get_velocity_store
 
 logger = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from transactions import cache
 from transactions.models import Status, Transaction
 from transactions.services import transition_transaction
 
-from .errors import AlreadyReviewed, ReasonRequired
-from .events import DECISION, decision_data
-from .models import AnalystReview, FraudDecision, Outcome
+from ..errors import AlreadyReviewed, ReasonRequired
+from ..events import DECISION, decision_data
+from ..models import AnalystReview, FraudDecision, Outcome
 
 REVIEW_DECLINE_REASON = "fraud_review"
 
