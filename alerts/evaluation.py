@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from eventbus.dispatch import batch_event_handler
+from eventbus.handlers import batch_event_handler
 from eventbus.models import ProcessedEvent
 
 from .events import WATCHED

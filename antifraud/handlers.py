@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from eventbus.dispatch import batch_event_handler
+from eventbus.handlers import batch_event_handler
 from transactions.events import TRANSACTION_CREATED
 
 from .services.decisions import decide_transactions

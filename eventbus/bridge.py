@@ -12,7 +12,7 @@ from opentelemetry.trace import SpanKind
 
 from payproc.observability.tracing import record_spans
 
-from . import dispatch
+from . import handlers
 from .metrics import EVENTS_HANDED_OFF
 from .tasks import handle_batch
 
@@ -28,7 +28,7 @@ def hand_off(events: Sequence[Consumed]) -> int:
     started = time.time_ns()
     groups: dict[tuple[str, str], list[int]] = {}
     for position, (envelope, topic) in enumerate(events):
-        for handler in dispatch.handlers_for(envelope["type"]):
+        for handler in handlers.handlers_for(envelope["type"]):
             groups.setdefault((handler.name, topic), []).append(position)
     if groups:
         handle_batch.apply_async(

@@ -7,7 +7,7 @@ from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
-from . import dispatch, relay
+from . import handlers, relay
 from .dead_letters import dead_letter
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def _backoff(retries: int) -> int:
 def handle_event(self: Any, *, handler_name: str, envelope: dict[str, Any], topic: str) -> bool:
     """Run one handler on one event; retry with exponential backoff and jitter, then dead-letter it."""
     try:
-        return dispatch.run_handler(handler_name=handler_name, envelope=envelope)
+        return handlers.run_handler(handler_name=handler_name, envelope=envelope)
     except Exception as exc:
         attempts = self.request.retries + 1
         if attempts > settings.EVENT_HANDLER_MAX_RETRIES:
@@ -61,7 +61,7 @@ def handle_batch(self: Any, *, envelopes: list[dict[str, Any]], groups: list[dic
     failed: list[tuple[dict[str, Any], dict[str, Any], Exception]] = []
     for group in groups:
         batch = [envelopes[position] for position in group["positions"]]
-        errors = dispatch.run_batch(handler_name=group["handler"], envelopes=batch)
+        errors = handlers.run_batch(handler_name=group["handler"], envelopes=batch)
         failed += [(group, envelope, exc) for envelope, exc in errors]
         done += len(batch) - len(errors)
     try:

@@ -71,7 +71,7 @@ def figures(latencies: list[float]) -> str:
 
 
 def score_events(envelopes: list[dict], latencies: list[float]) -> None:
-    from eventbus.dispatch import run_handler
+    from eventbus.handlers import run_handler
 
     try:
         for envelope in envelopes:

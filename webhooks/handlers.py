@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from eventbus.dispatch import batch_event_handler
+from eventbus.handlers import batch_event_handler
 
 from .events import SOURCES
 from .recording import record_events

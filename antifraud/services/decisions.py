@@ -19,11 +19,11 @@ from transactions.models import Status, Transaction
 from transactions.services import Transition, transition_transactions
 
 from .. import metrics
+from ..adapters.velocity import get_velocity_store
 from ..events import DECISION, decision_data
 from ..facts import PaymentFacts
 from ..models import FraudDecision, Outcome
 from ..scoring import Assessment, assess_many
-from ..adapters.velocity import get_velocity_store
 
 logger = logging.getLogger(__name__)
 

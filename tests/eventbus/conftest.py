@@ -17,7 +17,7 @@ from celery.contrib.testing.worker import start_worker
 from django.db import connections
 from kafka import KafkaConsumer, TopicPartition
 
-from eventbus import dispatch
+from eventbus import handlers
 from eventbus.publishers import close_publishers
 from payproc.celery import app as celery_app
 
@@ -93,9 +93,9 @@ def handler_calls() -> Iterator[HandlerCalls]:
     from transactions.events import TRANSACTION_CREATED
 
     calls = HandlerCalls()
-    dispatch.event_handler("tests.counter", TRANSACTION_CREATED)(calls)
+    handlers.event_handler("tests.counter", TRANSACTION_CREATED)(calls)
     yield calls
-    dispatch.unregister("tests.counter")
+    handlers.unregister("tests.counter")
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from eventbus import dispatch
+from eventbus import handlers
 from eventbus.models import ProcessedEvent
 
 
@@ -21,19 +21,19 @@ def applied() -> Counter[str]:
     def apply(envelopes: list[dict[str, Any]]) -> None:
         counts.update(envelope["event_id"] for envelope in envelopes)
 
-    dispatch.batch_event_handler("tests.marked", "tests.thing")(apply)
-    dispatch.batch_event_handler("tests.self_idempotent", "tests.thing", idempotent=True)(apply)
+    handlers.batch_event_handler("tests.marked", "tests.thing")(apply)
+    handlers.batch_event_handler("tests.self_idempotent", "tests.thing", idempotent=True)(apply)
     yield counts
-    dispatch.unregister("tests.marked")
-    dispatch.unregister("tests.self_idempotent")
+    handlers.unregister("tests.marked")
+    handlers.unregister("tests.self_idempotent")
 
 
 @pytest.mark.django_db
 def test_a_redelivered_batch_is_skipped_by_a_marked_handler(applied):
     batch = [_event(n) for n in range(3)]
 
-    assert dispatch.run_batch(handler_name="tests.marked", envelopes=batch) == []
-    assert dispatch.run_batch(handler_name="tests.marked", envelopes=batch) == []
+    assert handlers.run_batch(handler_name="tests.marked", envelopes=batch) == []
+    assert handlers.run_batch(handler_name="tests.marked", envelopes=batch) == []
 
     assert sorted(applied.values()) == [1, 1, 1]
     assert ProcessedEvent.objects.filter(handler="tests.marked").count() == 3
@@ -43,9 +43,9 @@ def test_a_redelivered_batch_is_skipped_by_a_marked_handler(applied):
 def test_a_self_idempotent_handler_keeps_no_marks_and_sees_redeliveries(applied):
     batch = [_event(n) for n in range(3)]
 
-    dispatch.run_batch(handler_name="tests.self_idempotent", envelopes=batch)
-    dispatch.run_batch(handler_name="tests.self_idempotent", envelopes=batch)
-    assert dispatch.run_handler(handler_name="tests.self_idempotent", envelope=batch[0]) is True
+    handlers.run_batch(handler_name="tests.self_idempotent", envelopes=batch)
+    handlers.run_batch(handler_name="tests.self_idempotent", envelopes=batch)
+    assert handlers.run_handler(handler_name="tests.self_idempotent", envelope=batch[0]) is True
 
     assert sorted(applied.values()) == [2, 2, 3]
     assert not ProcessedEvent.objects.filter(handler="tests.self_idempotent").exists()
@@ -53,4 +53,4 @@ def test_a_self_idempotent_handler_keeps_no_marks_and_sees_redeliveries(applied)
 
 def test_the_domain_handlers_are_idempotent_by_their_own_design():
     for name in ("antifraud.score", "payments.authorize", "alerts.evaluate"):
-        assert dispatch.get_handler(name).idempotent, name
+        assert handlers.get_handler(name).idempotent, name
