@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from antifraud.adapters.velocity import get_velocity_store
+from antifraud.adapters import get_velocity_store
 from audit.services import record
 from payproc.cache_versions import VersionedMemo
 

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from transactions.money import format_minor
 
 from .adapters import get_analytics
+from .adapters.memory_velocity import MemoryVelocityStore
 from .adapters.ports import AnalyticsStore, HistoricalPayment, SummaryQuery
-from .adapters.velocity import MemoryVelocityStore
 from .models import Outcome
 from .rule_documents import Document
 from .scoring import Assessment, assess_many, document_rule_sets

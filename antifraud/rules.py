@@ -13,7 +13,7 @@ from typing import Any
 from transactions.models import Transaction
 from transactions.money import format_minor
 
-from .adapters.velocity import WindowStats, WindowUpdate
+from .adapters.ports import WindowStats, WindowUpdate
 from .card_bins import bin_country
 from .facts import PaymentFacts
 from .rule_parameters import RuleType

@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from payproc.cache_versions import VersionedMemo
 
-from .adapters.velocity import VelocityStore
+from .adapters.ports import VelocityStore
 from .facts import PaymentFacts
 from .models import FraudRule, ListType, Outcome, RiskThresholds
 from .rule_documents import Document, rule_item

@@ -126,7 +126,7 @@ def labelled() -> None:
     from django_redis import get_redis_connection
     from fraud_traffic import Generator, report
 
-    from antifraud.adapters.velocity import get_velocity_store
+    from antifraud.adapters import get_velocity_store
     from antifraud.facts import PaymentFacts
     from antifraud.scoring import assess
     from transactions.api_keys import create_merchant

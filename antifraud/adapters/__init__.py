@@ -1,4 +1,4 @@
-"""Adapters of the analytics store (the port in ports.py) and of the velocity windows (velocity.py).
+"""Adapters of the analytics store and of the velocity windows (their ports in ports.py).
 
 ClickHouse when CLICKHOUSE_URL is set; otherwise chDB in-process; without chDB (or when asked), the
 main database.
@@ -8,7 +8,10 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-if TYPE_CHECKING:  # the port needs Django's apps loaded; velocity.py is imported without them
+from .memory_velocity import MemoryVelocityStore
+from .ports import VelocityStore
+
+if TYPE_CHECKING:
     from .ports import AnalyticsStore
 
 
@@ -50,3 +53,17 @@ def describe_analytics() -> str:
         ),
         "database": "computed from the main database (ANALYTICS_EMBEDDED=database)",
     }[analytics_backend()]
+
+
+_memory = MemoryVelocityStore()
+
+
+def get_velocity_store() -> VelocityStore:
+    """Redis when REDIS_URL is set (shared by every process), else this process's memory."""
+    if settings.REDIS_URL:
+        from django_redis import get_redis_connection
+
+        from .redis_velocity import RedisVelocityStore
+
+        return RedisVelocityStore(get_redis_connection("default"))
+    return _memory

@@ -1,13 +1,20 @@
-"""The analytics store's port: the summary merchants and analysts read, and the history the backtest
-replays. ClickHouse in deployments (clickhouse.py), chDB in-process (chdb_analytics.py), or the main
-database (db_analytics.py); adapters/__init__.py picks one."""
+"""The anti-fraud ports. The analytics store: the summary merchants and analysts read, and the history the
+backtest replays; ClickHouse in deployments (clickhouse.py), chDB in-process (chdb_analytics.py), or the
+main database (db_analytics.py). Velocity windows: sliding-window counters; Redis in deployments
+(redis_velocity.py), in memory for the embedded default and the backtest (memory_velocity.py).
+adapters/__init__.py picks the adapters. Nothing here loads a model: the velocity adapters run in
+processes without Django's apps.
+"""
+
+from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from antifraud.facts import PaymentFacts
-from antifraud.labels import Labelled
+if TYPE_CHECKING:
+    from antifraud.facts import PaymentFacts
+    from antifraud.labels import Labelled
 
 BUCKETS = ("minute", "hour", "day")
 FINAL_STATUSES_FOR_APPROVAL = ("approved", "declined", "failed")
@@ -82,4 +89,34 @@ class AnalyticsStore(Protocol):
 
     def history(self, query: SummaryQuery) -> list[HistoricalPayment]:
         """The payments created in the period (of the merchant, if given), oldest first."""
+        ...
+
+
+# --- velocity windows ---------------------------------------------------------------------------
+# A window holds members (a payment id, or a card fingerprint for distinct counts) scored by time.
+# Recording the same member twice does not count it twice, so a redelivered event scores the same.
+
+
+@dataclass(frozen=True, slots=True)
+class WindowStats:
+    count: int
+    total: int  # sum of the amounts recorded with the members
+
+
+@dataclass(frozen=True, slots=True)
+class WindowUpdate:
+    window: str
+    member: str
+    amount: int
+    at: float  # epoch seconds
+    window_seconds: int
+
+
+class VelocityStore(Protocol):
+    def record(self, *, window: str, member: str, amount: int, at: float, window_seconds: int) -> WindowStats:
+        """Add `member` at time `at` (epoch seconds) and return the window's stats, atomically."""
+        ...
+
+    def record_many(self, updates: list[WindowUpdate]) -> list[WindowStats]:
+        """Apply the updates in order (each atomically) and return each one's stats, in one round trip."""
         ...

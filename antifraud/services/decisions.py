@@ -19,7 +19,7 @@ from transactions.models import Status, Transaction
 from transactions.services import Transition, transition_transactions
 
 from .. import metrics
-from ..adapters.velocity import get_velocity_store
+from ..adapters import get_velocity_store
 from ..events import DECISION, decision_data
 from ..facts import PaymentFacts
 from ..models import FraudDecision, Outcome

@@ -7,7 +7,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from antifraud.adapters.velocity import RedisVelocityStore, get_velocity_store
+from antifraud.adapters import get_velocity_store
+from antifraud.adapters.redis_velocity import RedisVelocityStore
 from antifraud.facts import PaymentFacts
 from antifraud.models import FraudDecision, FraudRule, RiskThresholds, RuleChange
 from antifraud.scoring import assess

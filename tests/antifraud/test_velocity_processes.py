@@ -6,7 +6,7 @@ import time
 import redis
 from django.conf import settings
 
-from antifraud.adapters.velocity import RedisVelocityStore
+from antifraud.adapters.redis_velocity import RedisVelocityStore
 
 PER_PROCESS = 300
 

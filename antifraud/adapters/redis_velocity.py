@@ -1,0 +1,50 @@
+"""Velocity windows in Redis: each window a sorted set of members by time, updated by an atomic Lua
+script; windows expire by themselves."""
+
+from .ports import WindowStats, WindowUpdate
+
+# Count and total in constant time: the total is kept in its own key, added to when a member joins and
+# taken from as members expire (so the cost follows the members that expire, not the window's size).
+_RECORD = """
+local key, now_ms, window_ms = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+local member, amount = ARGV[3], tonumber(ARGV[4])
+local amounts, total = key .. ':amounts', key .. ':total'
+local expired = redis.call('ZRANGEBYSCORE', key, '-inf', now_ms - window_ms)
+for first = 1, #expired, 1000 do
+  local chunk = {unpack(expired, first, math.min(first + 999, #expired))}
+  local gone = 0
+  for _, value in ipairs(redis.call('HMGET', amounts, unpack(chunk))) do gone = gone + (tonumber(value) or 0) end
+  redis.call('HDEL', amounts, unpack(chunk))
+  redis.call('DECRBY', total, gone)
+end
+if #expired > 0 then redis.call('ZREMRANGEBYSCORE', key, '-inf', now_ms - window_ms) end
+if redis.call('ZADD', key, now_ms, member) == 1 then
+  redis.call('HSET', amounts, member, amount)
+  redis.call('INCRBY', total, amount)
+end
+redis.call('PEXPIRE', key, window_ms)
+redis.call('PEXPIRE', amounts, window_ms)
+redis.call('PEXPIRE', total, window_ms)
+return {redis.call('ZCARD', key), tonumber(redis.call('GET', total) or '0')}
+"""
+
+
+class RedisVelocityStore:
+    def __init__(self, client) -> None:
+        self._client = client
+        self._script = client.register_script(_RECORD)
+
+    def record(self, *, window: str, member: str, amount: int, at: float, window_seconds: int) -> WindowStats:
+        return self.record_many([WindowUpdate(window, member, amount, at, window_seconds)])[0]
+
+    def record_many(self, updates: list[WindowUpdate]) -> list[WindowStats]:
+        if not updates:
+            return []
+        pipeline = self._client.pipeline(transaction=False)  # in order, one round trip; each script is atomic
+        for update in updates:
+            self._script(
+                keys=[f"payproc:velocity:{update.window}"],
+                args=[int(update.at * 1000), update.window_seconds * 1000, update.member, update.amount],
+                client=pipeline,
+            )
+        return [WindowStats(count=int(count), total=int(total)) for count, total in pipeline.execute()]
