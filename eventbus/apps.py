@@ -7,8 +7,8 @@ class EventbusConfig(AppConfig):
 
     def ready(self) -> None:
         """Wire the in-process path: the outbox and the adapters import neither the relay nor the bridge."""
-        from . import bridge, outbox, publishers, relay
+        from . import adapters, bridge, outbox, relay
 
-        publishers.hand_in_process_events_to(bridge.hand_off)
+        adapters.hand_in_process_events_to(bridge.hand_off)
         # With OUTBOX_INLINE_RELAY (the embedded default) events are relayed right after their commit.
         outbox.on_inline_relay(relay.relay_inline)

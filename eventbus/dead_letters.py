@@ -15,11 +15,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from .adapters import get_publisher
 from .adapters.kafka import make_consumer
 from .adapters.ports import OutboundEvent
 from .metrics import DEAD_LETTERS
 from .outbox import enqueue_event
-from .publishers import get_publisher
 from .schemas import InvalidEvent, validate_envelope
 
 DEAD_LETTER = "payproc.dead_letter"

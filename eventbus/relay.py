@@ -19,10 +19,10 @@ from django.utils import timezone
 
 from payproc.observability.tracing import record_publish
 
+from .adapters import get_publisher
 from .adapters.ports import EventPublisher, OutboundEvent
 from .metrics import OUTBOX_PUBLISHED
 from .models import OutboxEvent
-from .publishers import get_publisher
 
 logger = logging.getLogger(__name__)
 

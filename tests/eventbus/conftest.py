@@ -18,7 +18,7 @@ from django.db import connections
 from kafka import KafkaConsumer, TopicPartition
 
 from eventbus import handlers
-from eventbus.publishers import close_publishers
+from eventbus.adapters import close_publishers
 from payproc.celery import app as celery_app
 
 KAFKA = os.environ.get("TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")

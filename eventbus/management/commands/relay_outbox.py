@@ -5,7 +5,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from eventbus.publishers import close_publishers, get_publisher
+from eventbus.adapters import close_publishers, get_publisher
 from eventbus.relay import relay_batch
 from eventbus.wakeup import OutboxWakeup
 from payproc.observability.process import serve_process_metrics
