@@ -98,8 +98,8 @@ class RuleProposalAdmin(RecentSignInRequired, admin.ModelAdmin):
         proposal = get_object_or_404(RuleProposal, pk=object_id)
         if not self.has_view_permission(request, proposal):
             raise PermissionDenied
-        days = int(request.GET.get("days", "30")) if request.GET.get("days", "30").isdigit() else 30
-        days = min(max(days, 1), BACKTEST_MAX_DAYS)
+        asked = request.GET.get("days", "")
+        days = min(max(int(asked), 1), BACKTEST_MAX_DAYS) if asked.isdigit() else 30
         end = timezone.now()
         try:
             result = backtest(proposal.document, start=end - timedelta(days=days), end=end, show=200)

@@ -38,6 +38,18 @@ def rule_item(rule: Any) -> dict[str, Any]:
     return item
 
 
+def fill_rule(rule: FraudRule, item: dict[str, Any]) -> FraudRule:
+    """The rule with the values of a document item (the reverse of `rule_item`), unsaved and unchecked."""
+    rule.rule_type = item.get("type", "")
+    rule.score = item.get("score")
+    rule.parameters = item.get("parameters") or {}
+    rule.enabled = item.get("enabled", True)
+    rule.mode = item.get("mode", RuleMode.LIVE)
+    rule.description = item.get("description", "")
+    rule.merchant_id = item.get("merchant")
+    return rule
+
+
 def live_document(*, rule_model: Any = FraudRule, thresholds_model: Any = RiskThresholds) -> Document:
     """The rule set in force (the model classes can be a migration's historical ones)."""
     document: Document = {"rules": [rule_item(rule) for rule in rule_model.objects.order_by("name")]}
@@ -63,24 +75,14 @@ def _rule_errors(item: Any, errors: list[str]) -> FraudRule | None:
     unknown = set(item) - {"name", "type", "score", "description", "parameters", "enabled", "mode", "merchant"}
     if unknown:
         errors.append(f"rule {name!r}: unknown field(s) {', '.join(sorted(unknown))}")
-    rule = FraudRule(
-        name=name,
-        rule_type=item.get("type", ""),
-        score=item.get("score"),
-        parameters=item.get("parameters") or {},
-        enabled=item.get("enabled", True),
-        mode=item.get("mode", RuleMode.LIVE),
-        description=item.get("description", ""),
-    )
-    try:
+    rule = fill_rule(FraudRule(name=name), item)
+    try:  # the merchant is checked for the whole document at once
         rule.full_clean(exclude=["merchant"], validate_unique=False)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             errors.extend(f"rule {name!r}: {field}: {message}" for message in messages)
     if not isinstance(rule.score, int) or isinstance(rule.score, bool):
         errors.append(f"rule {name!r}: score must be a whole number from 0 to 100")
-    if "merchant" in item:
-        rule.merchant_id = item["merchant"]
     return rule
 
 

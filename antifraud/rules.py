@@ -46,15 +46,19 @@ def amount_above(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleConte
     return f"amount {_amount(facts.amount_minor, facts.currency)} above {_amount(limit, facts.currency)}"
 
 
-def _velocity_window(parameters: dict[str, Any], facts: PaymentFacts) -> str | None:
+def _window_name(kind: str, parameters: dict[str, Any], facts: PaymentFacts, *, per_currency: bool) -> str | None:
+    """The name of the window a payment's `key` value is counted in ("" values have none): amounts are
+    only added up within one currency."""
     key, window = parameters["key"], parameters["window_seconds"]
     value = facts.velocity_key(key)
     if not value:
         return None
+    return f"{kind}:{key}:{window}:{facts.currency}:{value}" if per_currency else f"{kind}:{key}:{window}:{value}"
+
+
+def _velocity_window(parameters: dict[str, Any], facts: PaymentFacts) -> str | None:
     measure = parameters.get("measure", "count")
-    if measure == "count":
-        return f"{measure}:{key}:{window}:{value}"
-    return f"{measure}:{key}:{window}:{facts.currency}:{value}"
+    return _window_name(measure, parameters, facts, per_currency=measure != "count")
 
 
 def _payment_in(window: str | None, parameters: dict[str, Any], facts: PaymentFacts) -> list[WindowUpdate]:
@@ -175,9 +179,7 @@ def linked_entities(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleCo
 
 
 def _spike_window(parameters: dict[str, Any], facts: PaymentFacts) -> str | None:
-    key, window = parameters["key"], parameters["window_seconds"]
-    value = facts.velocity_key(key)
-    return f"amounts:{key}:{window}:{facts.currency}:{value}" if value else None
+    return _window_name("amounts", parameters, facts, per_currency=True)
 
 
 def amount_spike_windows(parameters: dict[str, Any], facts: PaymentFacts) -> list[WindowUpdate]:
@@ -206,9 +208,7 @@ def amount_spike(parameters: dict[str, Any], facts: PaymentFacts, ctx: RuleConte
 
 
 def _first_seen_window(parameters: dict[str, Any], facts: PaymentFacts) -> str | None:
-    key, window = parameters["key"], parameters["window_seconds"]
-    value = facts.velocity_key(key)
-    return f"seen:{key}:{window}:{value}" if value else None
+    return _window_name("seen", parameters, facts, per_currency=False)
 
 
 def first_seen_windows(parameters: dict[str, Any], facts: PaymentFacts) -> list[WindowUpdate]:

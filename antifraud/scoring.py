@@ -44,6 +44,11 @@ class Thresholds:
     review_at: int
     decline_at: int
 
+    @classmethod
+    def from_settings(cls) -> "Thresholds":
+        """Where neither the merchant nor the rule set has thresholds of its own."""
+        return cls(review_at=settings.FRAUD_REVIEW_AT, decline_at=settings.FRAUD_DECLINE_AT)
+
 
 @dataclass(frozen=True, slots=True)
 class Assessment:
@@ -64,7 +69,7 @@ def thresholds_for(merchant_id: str) -> Thresholds:
     row = rows.get(merchant_id) or rows.get("None")
     if row:
         return Thresholds(review_at=row.review_at, decline_at=row.decline_at)
-    return Thresholds(review_at=settings.FRAUD_REVIEW_AT, decline_at=settings.FRAUD_DECLINE_AT)
+    return Thresholds.from_settings()
 
 
 def rules_for(merchant_id: str) -> list[FraudRule]:
@@ -152,7 +157,7 @@ def document_rule_sets(document: Document, *, version: int | None = None) -> Cal
             thresholds = (
                 Thresholds(review_at=row["review_at"], decline_at=row["decline_at"])
                 if row
-                else Thresholds(review_at=settings.FRAUD_REVIEW_AT, decline_at=settings.FRAUD_DECLINE_AT)
+                else Thresholds.from_settings()
             )
             compiled[merchant_id] = RuleSet(rules=rules, thresholds=thresholds, version=version)
         return compiled[merchant_id]

@@ -210,8 +210,7 @@ class ClickHouseSQL:
             params,
         ):
             summary.count_shadow(rule, decision, count)
-        for labelled in self._labels(where, params).values():
-            summary.labels[labelled.label] = summary.labels.get(labelled.label, 0) + 1
+        summary.count_labels(self._labels(where, params).values())
         return summary
 
     # --- migrations ---------------------------------------------------------------------------

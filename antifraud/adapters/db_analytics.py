@@ -67,8 +67,7 @@ class DatabaseAnalytics:
             for rule in rules:
                 fired[rule["rule"]] = fired.get(rule["rule"], 0) + 1
         summary.top_rules = sorted(fired.items(), key=lambda item: (-item[1], item[0]))[:10]
-        for labelled in labels_for(payments).values():
-            summary.labels[labelled.label] = summary.labels.get(labelled.label, 0) + 1
+        summary.count_labels(labels_for(payments).values())
         for shadow, outcome in decisions.exclude(shadow_rules=[]).values_list("shadow_rules", "outcome"):
             for rule in shadow:
                 summary.count_shadow(rule["rule"], outcome)

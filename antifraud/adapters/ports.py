@@ -8,6 +8,7 @@ processes without Django's apps.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -40,6 +41,10 @@ class Summary:
     labels: dict[str, int] = field(default_factory=dict)  # payments of the period by standing label
     # How often each shadow rule would have fired, by the decision's outcome: {rule: {outcome: count}}.
     shadow_rules: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def count_labels(self, labels: Iterable[Labelled]) -> None:
+        for labelled in labels:
+            self.labels[labelled.label] = self.labels.get(labelled.label, 0) + 1
 
     def count_shadow(self, rule: str, outcome: str, count: int = 1) -> None:
         outcomes = self.shadow_rules.setdefault(rule, {})

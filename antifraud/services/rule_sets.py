@@ -11,7 +11,7 @@ from django.db import transaction
 from audit.services import delete_audited, record, save_audited, snapshot
 
 from ..models import FraudRule, RiskThresholds, RuleChange, RuleSetVersion
-from ..rule_documents import Document, live_document
+from ..rule_documents import Document, fill_rule, live_document
 
 _FIELDS = ("name", "rule_type", "parameters", "score", "enabled", "mode", "merchant", "description")
 
@@ -106,14 +106,7 @@ def delete_thresholds(*, thresholds: RiskThresholds, actor: str, publish: bool =
 def _apply_rules(document: Document, *, actor: str, delete_missing: bool) -> None:
     existing = {rule.name: rule for rule in FraudRule.objects.select_for_update()}
     for item in document["rules"]:
-        rule = existing.pop(item["name"], None) or FraudRule(name=item["name"])
-        rule.rule_type = item["type"]
-        rule.score = item["score"]
-        rule.parameters = item.get("parameters", {})
-        rule.enabled = item.get("enabled", True)
-        rule.mode = item.get("mode", "live")
-        rule.description = item.get("description", "")
-        rule.merchant_id = item.get("merchant")
+        rule = fill_rule(existing.pop(item["name"], None) or FraudRule(name=item["name"]), item)
         save_rule(rule=rule, actor=actor, publish=False)
     if delete_missing:
         for rule in existing.values():
