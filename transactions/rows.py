@@ -41,7 +41,7 @@ def _prepared_cursor_class(engine: str, alias: str) -> type:
         ) -> Any:
             return super().execute(query, params, prepare=True, binary=binary)
 
-    if engine.startswith("django_prometheus."):  # keep the query counters complete
+    if engine.startswith(("django_prometheus.", "payproc.db.")):  # keep the query counters complete
         from django_prometheus.db.common import ExportingCursorWrapper
 
         return ExportingCursorWrapper(PreparedCursor, alias, "postgresql")

@@ -156,9 +156,12 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'payproc.sqlite3'}")}
-# django-prometheus's wrappers of the same backends count queries, errors and latency.
-DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
-    "django.db.backends.", "django_prometheus.db.backends."
+# django-prometheus's wrappers of the same backends count queries, errors and latency; on PostgreSQL
+# payproc's own backend adds to it (payproc/db/postgresql: bulk inserts as plain VALUES).
+DATABASES["default"]["ENGINE"] = (
+    DATABASES["default"]["ENGINE"]
+    .replace("django.db.backends.postgresql", "payproc.db.postgresql")
+    .replace("django.db.backends.", "django_prometheus.db.backends.")
 )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
