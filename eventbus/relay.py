@@ -14,13 +14,16 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, Min, OuterRef
+from django.db.models import Exists, Min, OuterRef, TextField
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from payproc.observability.tracing import record_publish
 
 from .adapters import get_publisher
 from .adapters.ports import EventPublisher, OutboundEvent
+from .envelope import StoredEnvelope
 from .metrics import OUTBOX_PUBLISHED
 from .models import OutboxEvent
 
@@ -54,15 +57,28 @@ def relay_batch(*, publisher: EventPublisher | None = None, batch_size: int | No
             OutboxEvent.objects.select_for_update(skip_locked=True)
             .filter(published_at__isnull=True)
             .exclude(Exists(earlier_unsent))
-            .order_by("id")[: batch_size or settings.OUTBOX_BATCH_SIZE]
+            .order_by("id")
+            .annotate(
+                text=Cast("envelope", TextField()),
+                envelope_id=KeyTextTransform("event_id", "envelope"),
+                envelope_type=KeyTextTransform("type", "envelope"),
+                trace=KeyTextTransform("trace", "envelope"),
+            )
+            .values_list("id", "topic", "key", "text", "envelope_id", "envelope_type", "trace")[
+                : batch_size or settings.OUTBOX_BATCH_SIZE
+            ]
         )
         if not rows:
             return 0
+        events = [
+            OutboundEvent(topic, key, StoredEnvelope(text, event_id=event_id, event_type=event_type, trace=trace))
+            for _, topic, key, text, event_id, event_type, trace in rows
+        ]
         started = time.time_ns()
-        publisher.publish([OutboundEvent(topic=row.topic, key=row.key, envelope=row.envelope) for row in rows])
-        OutboxEvent.objects.filter(pk__in=[row.pk for row in rows]).update(published_at=timezone.now())
-    record_publish([(row.topic, row.envelope) for row in rows], start_ns=started, end_ns=time.time_ns())
-    for topic, count in Counter(row.topic for row in rows).items():
+        publisher.publish(events)
+        OutboxEvent.objects.filter(pk__in=[row[0] for row in rows]).update(published_at=timezone.now())
+    record_publish([(event.topic, event.envelope) for event in events], start_ns=started, end_ns=time.time_ns())
+    for topic, count in Counter(event.topic for event in events).items():
         OUTBOX_PUBLISHED.labels(topic=topic).inc(count)
     return len(rows)
 

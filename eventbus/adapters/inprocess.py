@@ -17,7 +17,7 @@ class InProcessPublisher:
         self._hand_off = hand_off
 
     def publish(self, events: Sequence[OutboundEvent]) -> None:
-        batch = [(event.envelope, event.topic) for event in events]
+        batch = [(dict(event.envelope), event.topic) for event in events]
         transaction.on_commit(lambda: self._hand_off(batch))
 
     def close(self) -> None:

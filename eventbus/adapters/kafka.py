@@ -3,7 +3,7 @@
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +11,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from eventbus.envelope import StoredEnvelope
 from eventbus.metrics import CONSUMER_LAG
 from eventbus.schemas import validate_envelope
 
@@ -19,11 +20,13 @@ from .ports import OutboundEvent
 logger = logging.getLogger(__name__)
 
 
-def encode(envelope: dict[str, Any]) -> bytes:
+def encode(envelope: Mapping[str, Any]) -> bytes:
+    if isinstance(envelope, StoredEnvelope):  # the outbox's own JSON text, sent unparsed
+        return envelope.text.encode()
     return json.dumps(envelope, separators=(",", ":")).encode()
 
 
-def headers_of(envelope: dict[str, Any]) -> list[tuple[str, bytes]]:
+def headers_of(envelope: Mapping[str, Any]) -> list[tuple[str, bytes]]:
     headers = [("event_type", envelope["type"].encode()), ("event_id", envelope["event_id"].encode())]
     if envelope.get("trace"):
         headers.append(("traceparent", envelope["trace"].encode()))

@@ -1,6 +1,6 @@
 """Ports the domain talks to; adapters implement them."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -9,7 +9,7 @@ from typing import Any, Protocol
 class OutboundEvent:
     topic: str
     key: str
-    envelope: dict[str, Any]
+    envelope: Mapping[str, Any]  # a dict, or the outbox's StoredEnvelope (its JSON text, parsed on demand)
 
 
 class EventPublisher(Protocol):

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from eventbus.envelope import build_envelope
+from eventbus.adapters.kafka import encode
+from eventbus.envelope import StoredEnvelope, build_envelope
 from eventbus.models import OutboxEvent
 from eventbus.schemas import InvalidEvent, validate_envelope
 from tests.conftest import VISA
@@ -49,3 +50,21 @@ def test_schema_rejects_malformed_envelopes(post_payment, mutate):
 def test_event_type_without_a_schema_cannot_be_produced():
     with pytest.raises(InvalidEvent):
         build_envelope(event_type="payments.transaction.exploded", key="k", data={})
+
+
+def test_a_stored_envelope_gives_its_header_fields_without_parsing_and_the_rest_on_demand(post_payment):
+    post_payment()
+    envelope = OutboxEvent.objects.get().envelope
+    stored = StoredEnvelope(
+        json.dumps(envelope), event_id=envelope["event_id"], event_type=envelope["type"], trace=None
+    )
+
+    assert (stored["type"], stored.get("event_id"), stored.get("trace")) == (
+        envelope["type"],
+        envelope["event_id"],
+        None,
+    )
+    assert stored._parsed is None  # what the relay and the Kafka publisher read costs no parse
+    assert encode(stored) == stored.text.encode()
+    assert stored["data"] == envelope["data"]
+    assert dict(stored) == envelope

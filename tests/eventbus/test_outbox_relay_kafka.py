@@ -30,7 +30,11 @@ def test_payment_yields_exactly_one_created_event_with_a_valid_envelope(post_pay
     assert envelope["type"] == "payments.transaction.created"
     assert messages[0].key == tx_id.encode()
     assert dict(messages[0].headers)["event_type"] == b"payments.transaction.created"
-    assert OutboxEvent.objects.get().published_at is not None
+    stored = OutboxEvent.objects.get()
+    assert stored.published_at is not None
+    # The stored JSON text is what was sent: the same envelope, its id in the header.
+    assert envelope == stored.envelope
+    assert dict(messages[0].headers)["event_id"] == stored.envelope["event_id"].encode()
 
 
 def test_status_change_event_follows_created_on_the_same_partition(post_payment, kafka):
