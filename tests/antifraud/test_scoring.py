@@ -412,3 +412,29 @@ def test_ip_country_mismatch_compares_the_registry_country_of_the_address(make_p
     ]
     with pytest.raises(ValidationError):
         save_rule(rule=FraudRule(name="x", rule_type="ip_country_mismatch", score=5, parameters={}), actor="t")
+
+
+def test_a_batch_of_window_updates_in_redis_counts_like_one_update_at_a_time():
+    """Hundreds of updates (several script calls), one window touched many times, members expiring and
+    repeated: the same counts and totals as the same updates sent one at a time."""
+    import random
+    import uuid
+
+    from antifraud.adapters.ports import WindowUpdate
+
+    rng = random.Random(7)
+    draws = [(rng.randrange(5), rng.randrange(300)) for _ in range(450)]
+
+    def updates(prefix: str) -> list[WindowUpdate]:
+        # A member is a payment: a repeat (a redelivery) has the same amount.
+        return [
+            WindowUpdate(f"test:{prefix}:{window}", f"m{member}", 100 + member, 1000.0 + n, 60)
+            for n, (window, member) in enumerate(draws)
+        ]
+
+    store = get_velocity_store()
+    batched = store.record_many(updates(uuid.uuid4().hex))
+    one_by_one = [store.record_many([update])[0] for update in updates(uuid.uuid4().hex)]
+
+    assert batched == one_by_one
+    assert len({stats.count for stats in batched}) > 10  # windows grew and shrank as members expired
