@@ -8,6 +8,8 @@ import logging
 import time
 from typing import Any
 
+from amqp.exceptions import ChannelError
+
 from .metrics import CELERY_QUEUE_DEPTH
 
 logger = logging.getLogger(__name__)
@@ -36,7 +38,10 @@ class QueueDepth:
                 self._connection = self._app.connection_for_read()
             _, messages, _ = self._connection.default_channel.queue_declare(queue=self._queue, passive=True)
             return int(messages)
-        except Exception:
+        except Exception as exc:
+            if isinstance(exc, ChannelError) and str(exc.reply_code) == "404":
+                # Not there: the Redis transport deletes a queue's list when its last message is taken.
+                return 0
             logger.warning("could not read the depth of Celery queue %s", self._queue, exc_info=True)
             if self._connection is not None:
                 self._connection.release()
