@@ -24,6 +24,7 @@ def test_the_depth_counts_waiting_messages_and_is_exported():
             connection.default_channel.queue_purge(queue)
 
 
+@pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")  # send_task queues even in eager mode
 def test_an_empty_queue_reads_as_zero_not_as_unknown(caplog):
     """The Redis transport deletes a queue's list once its last message is taken: that is depth 0, and the
     gauge must drop to it (a stale depth would keep the backlog alert firing)."""
