@@ -58,20 +58,16 @@ def relay_batch(*, publisher: EventPublisher | None = None, batch_size: int | No
             .filter(published_at__isnull=True)
             .exclude(Exists(earlier_unsent))
             .order_by("id")
-            .annotate(
-                text=Cast("envelope", TextField()),
-                envelope_id=KeyTextTransform("event_id", "envelope"),
-                envelope_type=KeyTextTransform("type", "envelope"),
-                trace=KeyTextTransform("trace", "envelope"),
-            )
-            .values_list("id", "topic", "key", "text", "envelope_id", "envelope_type", "trace")[
+            # The row's event_id and event_type columns hold the envelope's own (outbox_event writes both).
+            .annotate(text=Cast("envelope", TextField()), trace=KeyTextTransform("trace", "envelope"))
+            .values_list("id", "topic", "key", "text", "event_id", "event_type", "trace")[
                 : batch_size or settings.OUTBOX_BATCH_SIZE
             ]
         )
         if not rows:
             return 0
         events = [
-            OutboundEvent(topic, key, StoredEnvelope(text, event_id=event_id, event_type=event_type, trace=trace))
+            OutboundEvent(topic, key, StoredEnvelope(text, event_id=str(event_id), event_type=event_type, trace=trace))
             for _, topic, key, text, event_id, event_type, trace in rows
         ]
         started = time.time_ns()

@@ -18,6 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Field, Model
+from django_prometheus.db.common import DatabaseWrapperMixin
 
 
 @lru_cache(maxsize=32)
@@ -32,7 +33,7 @@ def _columns(model: type[Model], with_primary_key: bool) -> tuple[str, tuple[Fie
 
 
 @lru_cache(maxsize=4)
-def _prepared_cursor_class(engine: str, alias: str) -> type:
+def _prepared_cursor_class(alias: str, *, instrumented: bool) -> type:
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     class PreparedCursor(ServerBindingCursor):
@@ -41,7 +42,7 @@ def _prepared_cursor_class(engine: str, alias: str) -> type:
         ) -> Any:
             return super().execute(query, params, prepare=True, binary=binary)
 
-    if engine.startswith(("django_prometheus.", "payproc.db.")):  # keep the query counters complete
+    if instrumented:  # keep django-prometheus's query counters complete
         from django_prometheus.db.common import ExportingCursorWrapper
 
         return ExportingCursorWrapper(PreparedCursor, alias, "postgresql")
@@ -54,7 +55,8 @@ def _cursor(db: BaseDatabaseWrapper) -> CursorWrapper:
     if not settings.DATABASE_PREPARED_STATEMENTS:
         return db.cursor()
     db.ensure_connection()
-    raw = _prepared_cursor_class(db.settings_dict["ENGINE"], db.alias)(db.connection)
+    cursor_class = _prepared_cursor_class(db.alias, instrumented=isinstance(db, DatabaseWrapperMixin))
+    raw = cursor_class(db.connection)
     return db.make_debug_cursor(raw) if db.queries_logged else db.make_cursor(raw)
 
 

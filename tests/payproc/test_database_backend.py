@@ -31,17 +31,27 @@ def test_bulk_inserts_send_rows_as_values_not_unnest_arrays():
     assert stored.envelope == {"n": 2, "q": 'a "quoted" {value}'}
 
 
-def test_queries_are_still_counted_by_django_prometheus():
+def _executed() -> float:
     from django_prometheus.db.metrics import execute_total
 
-    def executed() -> float:
-        return sum(
-            sample.value
-            for metric in execute_total.collect()
-            for sample in metric.samples
-            if sample.name.endswith("_total") and sample.labels.get("vendor") == "postgresql"
-        )
+    return sum(
+        sample.value
+        for metric in execute_total.collect()
+        for sample in metric.samples
+        if sample.name.endswith("_total") and sample.labels.get("vendor") == "postgresql"
+    )
 
-    before = executed()
+
+def test_queries_are_still_counted_by_django_prometheus():
+    before = _executed()
     OutboxEvent.objects.bulk_create(_events(2))
-    assert executed() > before
+    assert _executed() > before
+
+
+def test_the_prepared_payment_insert_is_counted_too(post_payment):
+    before = _executed()
+    with CaptureQueriesContext(connection) as queries:
+        post_payment()
+
+    # The payment's insert runs on its own prepared cursor, counted like every other statement.
+    assert _executed() - before == len(queries.captured_queries) > 0
