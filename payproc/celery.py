@@ -6,7 +6,15 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import task_failure, task_retry, task_success, worker_init, worker_process_shutdown
+from celery.signals import (
+    task_failure,
+    task_postrun,
+    task_prerun,
+    task_retry,
+    task_success,
+    worker_init,
+    worker_process_shutdown,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payproc.settings.local")
 
@@ -34,6 +42,21 @@ def _on_failure(sender: Any = None, **_: Any) -> None:
 @task_retry.connect
 def _on_retry(sender: Any = None, request: Any = None, **_: Any) -> None:
     _count(getattr(request, "task", None) or getattr(sender, "name", None), "retry")
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _recycle_connections(task: Any = None, **_: Any) -> None:
+    """Keep database connections across tasks the way Django keeps them across requests: for CONN_MAX_AGE,
+    and not once broken. Celery's own Django fix-up closed them before and after every task (it is told not
+    to, with CELERY_DB_REUSE_MAX), so each batch opened a new PostgreSQL connection: a new server process,
+    its caches cold, the prepared inserts gone. An eager task runs inside its caller's request or
+    transaction, whose connection is not the task's to close."""
+    if getattr(getattr(task, "request", None), "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 
 @worker_init.connect
