@@ -3,6 +3,7 @@
     outbox.py      enqueue_event(s): the event row, in the same database transaction as its change
     envelope.py    the versioned envelope; schemas.py validates it against config/events/
     relay.py       publishes unsent rows in order per key (wakeup.py: woken on commit, not by polling)
+    retention.py   deletes published rows after OUTBOX_RETENTION_HOURS (hourly beat task)
     adapters/      the publisher port (ports.py), Kafka (kafka.py) and in-process (inprocess.py) adapters;
                    get_publisher in adapters/__init__.py picks one
     consumer.py    the Kafka side: builds the consumer that feeds bridge.py, with dead letters and lag

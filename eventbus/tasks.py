@@ -7,7 +7,7 @@ from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
-from . import handlers, relay
+from . import handlers, relay, retention
 from .dead_letters import dead_letter
 
 logger = logging.getLogger(__name__)
@@ -83,3 +83,8 @@ def handle_batch(self: Any, *, envelopes: list[dict[str, Any]], groups: list[dic
 def relay_outbox() -> int:
     """Beat safety net next to the long-running relay: publish whatever is still unsent."""
     return relay.relay_pending()
+
+
+@shared_task
+def purge_published_events() -> int:
+    return retention.purge_published_events()

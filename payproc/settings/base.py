@@ -342,6 +342,9 @@ OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=500)
 OUTBOX_POLL_INTERVAL_SECONDS = env.float("OUTBOX_POLL_INTERVAL_SECONDS", default=1.0)
 # Relay right after each commit, in the same process: the embedded default's way to run handlers.
 OUTBOX_INLINE_RELAY = env.bool("OUTBOX_INLINE_RELAY", default=not KAFKA_BOOTSTRAP_SERVERS)
+# Published outbox rows are deleted after this long (Kafka keeps the events; its default retention is a
+# week too). Unsent rows are kept however old.
+OUTBOX_RETENTION_HOURS = env.int("OUTBOX_RETENTION_HOURS", default=7 * 24)
 EVENT_HANDLER_MAX_RETRIES = env.int("EVENT_HANDLER_MAX_RETRIES", default=6)
 EVENT_HANDLER_BACKOFF_SECONDS = env.int("EVENT_HANDLER_BACKOFF_SECONDS", default=2)
 EVENT_HANDLER_BACKOFF_MAX_SECONDS = env.int("EVENT_HANDLER_BACKOFF_MAX_SECONDS", default=90)
@@ -417,6 +420,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": PENDING_SWEEP_INTERVAL_SECONDS,
     },
     "purge-idempotency-keys": {"task": "transactions.tasks.purge_idempotency_keys", "schedule": 3600.0},
+    "purge-published-events": {"task": "eventbus.tasks.purge_published_events", "schedule": 3600.0},
     "expire-authorizations": {"task": "transactions.tasks.expire_authorizations", "schedule": 600.0},
     "retry-pending-refunds": {"task": "transactions.tasks.retry_pending_refunds", "schedule": 60.0},
     "deliver-webhooks": {"task": "webhooks.tasks.deliver_webhooks", "schedule": 10.0},
