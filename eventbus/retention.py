@@ -1,9 +1,9 @@
 """Deleting published outbox rows once they are old: the outbox is a hand-off to Kafka, not the log.
 
 Kafka keeps the events (its own retention); the outbox keeps a published row for OUTBOX_RETENTION_HOURS
-so an operator can still look it up in the admin, then it goes. Without this the table, its unique
-event-id index and the relay's primary-key index grow with every event ever sent. Unsent rows are never
-deleted, however old.
+so an operator can still look it up in the admin, then it goes. Without this the table and its
+primary-key and event-id indexes grow with every event ever sent. Unsent rows are never deleted,
+however old.
 """
 
 from datetime import timedelta
