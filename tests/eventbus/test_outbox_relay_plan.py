@@ -30,7 +30,8 @@ class PlanProbe:
         self.captured, self.plan, self.published = captured, "", 0
 
     def publish(self, events) -> None:
-        batch_query = next(q["sql"] for q in self.captured.captured_queries if q["sql"].startswith("SELECT"))
+        sql = next(q["sql"] for q in self.captured.captured_queries if "SELECT" in q["sql"])
+        batch_query = sql[sql.index("SELECT") :]  # after the SET LOCAL sent in the same round trip
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN {batch_query}")
             self.plan = "\n".join(line for (line,) in cursor.fetchall())
