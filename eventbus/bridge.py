@@ -38,7 +38,10 @@ def hand_off(events: Sequence[Consumed]) -> int:
                     {"handler": handler_name, "topic": topic, "positions": positions}
                     for (handler_name, topic), positions in groups.items()
                 ],
-            }
+            },
+            # What logs and monitoring show of the task, instead of Celery's repr of every envelope (which
+            # cost more than serialising them: 8 % of the consumer's instructions per event).
+            kwargsrepr=f"<{len(events)} events for {', '.join(sorted({name for name, _ in groups}))}>",
         )
     for topic, count in Counter(topic for _, topic in events).items():
         EVENTS_HANDED_OFF.labels(topic=topic).inc(count)
