@@ -29,7 +29,7 @@ def _as_is_type(field: Field) -> type | None:
     """The Python type whose values `field` sends unchanged, if its saving is Django's plain one.
 
     For such fields the insert reads the attribute instead of running `pre_save` and
-    `get_db_prep_save`: 22 of the 46 values of a new payment, 1.6 % of its request's instructions."""
+    `get_db_prep_save`: about half of a new payment's values, 2 % of its request's instructions."""
     cls = type(field)
     if field.is_relation or cls.pre_save is not Field.pre_save or cls.get_db_prep_save is not Field.get_db_prep_save:
         return None
@@ -54,7 +54,8 @@ def _columns(model: type[Model], with_primary_key: bool) -> tuple[str, tuple[tup
 def _db_value(instance: Model, field: Field, as_is: type | None, db: BaseDatabaseWrapper) -> Any:
     if as_is is not None:
         value = getattr(instance, field.attname)
-        if value is None or type(value) is as_is:  # exactly: a bool is not passed as an int
+        # Any str (a TextChoices member too) is text as it is; an int must be exactly one (a bool is not).
+        if value is None or (isinstance(value, str) if as_is is str else type(value) is as_is):
             return value
     return field.get_db_prep_save(field.pre_save(instance, True), db)
 

@@ -5,7 +5,7 @@ from django.db import connection
 
 from eventbus.models import OutboxEvent
 from tests.conftest import payment
-from transactions.models import IdempotencyRecord, Transaction, TransactionEvent
+from transactions.models import IdempotencyRecord, Status, Transaction, TransactionEvent
 from transactions.rows import insert_together
 
 
@@ -35,7 +35,7 @@ def _stored(model, pk) -> dict:
 
 
 def _odd_payment(merchant) -> Transaction:
-    # A number in a text column and a bool in a number column: not sent as they are.
+    # A number in a text column and a bool in a number column are converted; a TextChoices member is text.
     return Transaction(
         merchant=merchant,
         currency="USD",
@@ -43,6 +43,7 @@ def _odd_payment(merchant) -> Transaction:
         card_exp_month=True,
         card_exp_year=2030,
         merchant_reference=1234,
+        status=Status.REVIEW,
     )
 
 
@@ -58,3 +59,4 @@ def test_values_are_converted_as_a_save_converts_them(merchant):
     expected = {k: v for k, v in _stored(Transaction, saved.pk).items() if k not in ignored}
     assert {k: v for k, v in _stored(Transaction, inserted.pk).items() if k not in ignored} == expected
     assert expected["merchant_reference"] == "1234" and expected["card_exp_month"] == 1
+    assert expected["status"] == "review"
