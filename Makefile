@@ -1,11 +1,12 @@
 # payproc: `make run` (embedded default) and `make test` (full suite on PostgreSQL and Redis).
 PYTHON ?= python3
 VENV := .venv
+BENCH_REQUESTS ?= 100
 BENCH_SECONDS ?= 10
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: dev-cert embedded-optional run serve test bench bench-fraud lint format audit services-up services-down clean web relay consumer worker beat analytics
+.PHONY: dev-cert embedded-optional run serve test bench bench-instructions bench-fraud lint format audit services-up services-down clean web relay consumer worker beat analytics
 
 # The full local stack (`make services-up` first): PostgreSQL, Redis, Kafka, a Celery worker and beat.
 STACK_ENV ?= DJANGO_SETTINGS_MODULE=payproc.settings.local \
@@ -73,6 +74,10 @@ bench: $(VENV)/.installed-dev var
 	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='payproc_bench'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U postgres payproc_bench
 	$(PY) scripts/bench.py queue
+
+## bench-instructions: instructions per POST /transaction (callgrind, in-process): repeats where timings do not
+bench-instructions: $(VENV)/.installed-dev var
+	scripts/bench/instructions.sh $(BENCH_REQUESTS)
 
 ## bench-fraud: scoring throughput (events/s) and decision latency against PostgreSQL and Redis
 bench-fraud: $(VENV)/.installed-dev var
