@@ -20,8 +20,10 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models import CharField, Field, IntegerField, Model
 from django_prometheus.db.common import DatabaseWrapperMixin
 
-# Field classes whose value goes to the database unchanged when it already has this Python type: their
-# conversion (`to_python`, `int()`) returns such a value as it is.
+# Field classes whose value goes to the database unchanged when it is already of this Python type (any
+# str, TextChoices members too; an int exactly, not a bool: see _db_value), because their conversion
+# (`to_python`, `int()`) returns such a value as it is. Checked inline there, not by a function per value,
+# which cost 0.5 % of the request's instructions.
 _PASSED_AS_IS: dict[Any, type] = {CharField.get_prep_value: str, IntegerField.get_prep_value: int}
 
 
