@@ -27,7 +27,8 @@ class EscalationPolicy(models.Model):
 class EscalationLevel(models.Model):
     """Who hears about an incident, and how long after the previous level (the first: at once)."""
 
-    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="levels")
+    # No index of its own: the unique (policy, position) constraint leads with it.
+    policy = models.ForeignKey(EscalationPolicy, on_delete=models.CASCADE, related_name="levels", db_index=False)
     position = models.PositiveSmallIntegerField()
     delay_seconds = models.PositiveIntegerField(default=0, help_text="Wait after the previous level was notified.")
     targets = models.JSONField(default=list, help_text='Telegram chat ids, e.g. ["-1001234", "42"].')

@@ -64,7 +64,8 @@ class Transaction(models.Model):
     """A card payment. Card data is kept only as BIN, last 4, brand, expiry and an HMAC fingerprint."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="transactions")
+    # No index of its own: tx_merchant_created and tx_merchant_status_created lead with it.
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="transactions", db_index=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     amount_minor = models.BigIntegerField(help_text="Amount in the currency's ISO 4217 minor units.")
     currency = models.CharField(max_length=3)
@@ -73,7 +74,7 @@ class Transaction(models.Model):
     card_last4 = models.CharField(max_length=4)
     card_exp_month = models.PositiveSmallIntegerField()
     card_exp_year = models.PositiveSmallIntegerField()
-    card_fingerprint = models.CharField(max_length=64, db_index=True)
+    card_fingerprint = models.CharField(max_length=64)  # indexed below: equality only, no LIKE index
     merchant_reference = models.CharField(max_length=128, blank=True)
     description = models.CharField(max_length=500, blank=True)
     customer_email = models.EmailField(blank=True)
@@ -96,6 +97,8 @@ class Transaction(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["merchant", "-created_at"], name="tx_merchant_created"),
             models.Index(fields=["merchant", "status", "-created_at"], name="tx_merchant_status_created"),
+            # Velocity and history by card: always `=`, so a plain btree (db_index would add a LIKE one).
+            models.Index(fields=["card_fingerprint"], name="tx_card_fingerprint"),
             # The analysts' review queue: payments in review, oldest first, across merchants.
             models.Index(fields=["created_at", "id"], condition=Q(status="review"), name="tx_review_queue"),
             # The recovery sweep and the oldest-pending gauge: a few rows, however large the table.
@@ -208,7 +211,8 @@ class Refund(models.Model):
 class IdempotencyRecord(models.Model):
     """A merchant's Idempotency-Key: claimed while the request runs, then holding its response."""
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE)
+    # No index of its own: the unique (merchant, key) constraint leads with it.
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, db_index=False)
     key = models.CharField(max_length=255)
     request_fingerprint = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField(null=True)
