@@ -34,9 +34,7 @@ WHERE t.relname = %s
 
 
 def _own_tables() -> list[str]:
-    return sorted(
-        {model._meta.db_table for label in OWN_APPS for model in apps.get_app_config(label).get_models()}
-    )
+    return sorted({model._meta.db_table for label in OWN_APPS for model in apps.get_app_config(label).get_models()})
 
 
 def _indexes(table: str) -> list[tuple[str, list[str], bool, bool, bool]]:
