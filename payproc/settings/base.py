@@ -323,8 +323,10 @@ KAFKA_SESSION_TIMEOUT_MS = env.int("KAFKA_SESSION_TIMEOUT_MS", default=10_000)
 KAFKA_HEARTBEAT_INTERVAL_MS = env.int("KAFKA_HEARTBEAT_INTERVAL_MS", default=3_000)
 KAFKA_MAX_POLL_RECORDS = env.int("KAFKA_MAX_POLL_RECORDS", default=200)
 # After the first messages of a batch arrive, the bridge keeps collecting for this long: a trickle of
-# events becomes one task per handler (scoring a batch costs little more than scoring one).
-KAFKA_BRIDGE_LINGER_MS = env.int("KAFKA_BRIDGE_LINGER_MS", default=25)
+# events becomes one task per handler (scoring a batch costs little more than scoring one). Measured
+# (e2e, 16 connections): 60 ms took the worker from 21 % of the pipeline's CPU to 18 % against 25 ms,
+# with one connection's p95 unchanged (216/189 against 235/189 ms); 100 ms raised that p95 to 267 ms.
+KAFKA_BRIDGE_LINGER_MS = env.int("KAFKA_BRIDGE_LINGER_MS", default=60)
 # The longest a fetch waits at the broker for new data: the floor of the consumer's latency.
 KAFKA_FETCH_MAX_WAIT_MS = env.int("KAFKA_FETCH_MAX_WAIT_MS", default=50)
 # Also the rebalance timeout a group waits for members to rejoin.
