@@ -145,7 +145,11 @@ class ListEntry(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["list_type", "kind", "value"], name="list_entry_unique"),
         ]
-        indexes: ClassVar = [models.Index(fields=["kind", "value"], name="list_entry_lookup")]
+        indexes: ClassVar = [
+            models.Index(fields=["kind", "value"], name="list_entry_lookup"),
+            # Every scoring batch reads all listed networks: only those, not every listed IP address.
+            models.Index(fields=["value"], condition=Q(kind="ip", value__contains="/"), name="list_entry_networks"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.list_type} {self.kind} {self.value}"

@@ -59,12 +59,13 @@ def list_hits_many(payments: list[PaymentFacts]) -> list[list[ListHit]]:
     for per_kind in candidates:
         for kind, values in per_kind.items():
             wanted.setdefault(kind, set()).update(values)
-    query = Q()
-    for kind, values in wanted.items():
-        if values:
-            query |= Q(kind=kind, value__in=values)
+    # Every wanted kind with every wanted value: two lookups on the (kind, value) index rather than one
+    # branch per kind, which the ORM compiled for each batch (1.2 ms of CPU a batch). An entry of one
+    # kind whose value a payment offers only for another is fetched too, and left out below.
+    kinds = [kind for kind, values in wanted.items() if values]
+    query = Q(kind__in=kinds, value__in=set().union(*(wanted[kind] for kind in kinds))) if kinds else Q()
     if any(facts.ip for facts in payments):
-        query |= Q(kind=ListKind.IP, value__contains="/")  # networks, matched below
+        query |= Q(kind=ListKind.IP, value__contains="/")  # networks (their own index), matched below
     entries, networks = [], []
     for entry in ListEntry.objects.filter(query) if query else []:
         if entry.kind == ListKind.IP and "/" in entry.value:
