@@ -115,8 +115,12 @@ def _record_decisions(scored: list[tuple[Transaction, Assessment]]) -> dict[str,
         elif decision.outcome == Outcome.REVIEW:
             changes.append(Transition(tx.id, Status.REVIEW, "antifraud", _summary(assessment)))
         transaction.on_commit(lambda tx=tx, decision=decision: _count(decision, tx))
-    # The cached resource of each payment shows no decision yet: drop them all in one round trip.
-    transaction.on_commit(lambda: cache.forget_resources(tx.id for tx, _, _ in decided))
+    # The cached resource of each payment shows no decision yet. A transition drops its payments' own;
+    # drop the others' (approvals, whose status does not change here) in one round trip.
+    moved = {change.transaction_id for change in changes}
+    unmoved = [tx.id for tx, _, _ in decided if tx.id not in moved]
+    if unmoved:
+        transaction.on_commit(lambda: cache.forget_resources(unmoved))
     if changes:
         transition_transactions(changes)
     return {str(tx.id): decision for tx, _, decision in decided}
