@@ -1,4 +1,4 @@
-"""Reads for the analyst console."""
+"""Reads for the analyst console, and the batch the scoring worker decides."""
 
 import logging
 from datetime import timedelta
@@ -7,16 +7,31 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from transactions.batch_reads import Ids, id_array, on_postgresql, select_payments
 from transactions.models import Status, Transaction
 
 from .adapters import get_analytics
 from .adapters.ports import Summary, SummaryQuery
 from .errors import AnalyticsUnavailable
-from .models import AnalystReview
+from .models import AnalystReview, FraudDecision
 
 logger = logging.getLogger(__name__)
 
 RELATED_WINDOW = timedelta(days=30)
+
+
+def pending_undecided(ids: Ids) -> list[Transaction]:
+    """The payments among `ids` still pending and without a fraud decision, oldest first: a batch to
+    score. On PostgreSQL one statement built once per process (transactions/batch_reads.py)."""
+    if not on_postgresql():
+        query = Transaction.objects.filter(pk__in=ids, status=Status.PENDING, fraud_decision__isnull=True)
+        return list(query.order_by("created_at", "id"))
+    decisions = connection.ops.quote_name(FraudDecision._meta.db_table)  # a model's table, not input
+    sql = select_payments(
+        f"t.id = ANY(%s) AND t.status = %s AND NOT EXISTS (SELECT 1 FROM {decisions} d WHERE d.transaction_id = t.id)",  # noqa: S608
+        order_by="t.created_at, t.id",
+    )
+    return list(Transaction.objects.raw(sql, [id_array(ids), Status.PENDING.value]))
 
 
 def review_queue() -> QuerySet[Transaction]:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from eventbus.outbox import enqueue_events, outbox_event, relay_after_commit
 
 from . import cache, events, metrics
+from .batch_reads import locked_by_ids
 from .cards import check_cvv, check_not_expired, detect_brand, normalise_pan, summarise_card
 from .errors import AmountInvalid, AmountTooLarge
 from .idempotency import IdempotentCreate, IdempotentResult, Render, request_fingerprint, run_idempotent
@@ -171,7 +172,7 @@ def transition_transactions(
     another status was moved on meanwhile: its change is skipped, not an error. Returns the changed ones."""
     with transaction.atomic():
         ids = [str(change.transaction_id) for change in changes]
-        locked = {str(tx.id): tx for tx in Transaction.objects.select_for_update().filter(pk__in=ids).order_by("id")}
+        locked = {str(tx.id): tx for tx in locked_by_ids(ids)}
         now = timezone.now()
         history, outbox, changed = [], [], []
         for change in changes:

@@ -24,6 +24,7 @@ from ..events import DECISION, decision_data
 from ..facts import PaymentFacts
 from ..models import FraudDecision, Outcome
 from ..scoring import Assessment, assess_many
+from ..selectors import pending_undecided
 
 logger = logging.getLogger(__name__)
 
@@ -51,11 +52,7 @@ def decide_transaction(*, transaction_id: UUID | str) -> FraudDecision | None:
 
 def decide_transactions(*, transaction_ids: list[UUID | str]) -> dict[str, FraudDecision]:
     """Score each pending, undecided payment once, oldest first; return the decisions made now."""
-    pending = list(
-        Transaction.objects.filter(pk__in=transaction_ids, status=Status.PENDING, fraud_decision__isnull=True).order_by(
-            "created_at", "id"
-        )
-    )
+    pending = pending_undecided(transaction_ids)
     if not pending:
         return {}
     # Scoring talks to Redis (velocity): outside any database transaction.
