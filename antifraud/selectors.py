@@ -7,7 +7,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from transactions.batch_reads import Ids, id_array, on_postgresql, select_payments
+from transactions.batch_reads import Ids, id_array, select_payments
 from transactions.models import Status, Transaction
 
 from .adapters import get_analytics
@@ -23,7 +23,7 @@ RELATED_WINDOW = timedelta(days=30)
 def pending_undecided(ids: Ids) -> list[Transaction]:
     """The payments among `ids` still pending and without a fraud decision, oldest first: a batch to
     score. On PostgreSQL one statement built once per process (transactions/batch_reads.py)."""
-    if not on_postgresql():
+    if connection.vendor != "postgresql":
         query = Transaction.objects.filter(pk__in=ids, status=Status.PENDING, fraud_decision__isnull=True)
         return list(query.order_by("created_at", "id"))
     decisions = connection.ops.quote_name(FraudDecision._meta.db_table)  # a model's table, not input

@@ -29,10 +29,6 @@ def select_payments(where: str, *, order_by: str, for_update: bool = False) -> s
     return f"SELECT {columns} FROM {quote(Transaction._meta.db_table)} t WHERE {where} ORDER BY {order_by}{lock}"  # noqa: S608
 
 
-def on_postgresql() -> bool:
-    return connection.vendor == "postgresql"
-
-
 def id_array(ids: Ids) -> list[UUID]:
     """The ids as one `uuid[]` parameter."""
     return [value if isinstance(value, UUID) else UUID(str(value)) for value in ids]
@@ -41,7 +37,7 @@ def id_array(ids: Ids) -> list[UUID]:
 def locked_by_ids(ids: Ids) -> list[Transaction]:
     """The payments with these ids, locked FOR UPDATE in id order (concurrent batches cannot deadlock).
     Call inside a database transaction."""
-    if not on_postgresql():
+    if connection.vendor != "postgresql":
         query: QuerySet[Transaction] = Transaction.objects.select_for_update().filter(pk__in=ids).order_by("id")
         return list(query)
     sql = select_payments("t.id = ANY(%s)", order_by="t.id", for_update=True)
