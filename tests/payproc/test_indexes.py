@@ -43,14 +43,15 @@ def _indexes(table: str) -> list[tuple[str, list[str], bool, bool, bool]]:
         return cursor.fetchall()
 
 
-def _redundant(table: str) -> list[str]:
+def _redundant(table: str, *, per_payment: bool) -> list[str]:
+    """The table's needless indexes; its LIKE indexes count only if it is written for every payment."""
     found = []
     indexes = _indexes(table)
     for name, columns, partial, unique, pattern in indexes:
         if partial or unique:
             continue  # a partial index serves other rows; a unique one enforces something
         if pattern:
-            if table in PER_PAYMENT or table == "index_probe":
+            if per_payment:
                 found.append(f"{table}.{name}: a LIKE index")
             continue
         for other, other_columns, other_partial, _, other_pattern in indexes:
@@ -64,7 +65,7 @@ def test_own_tables_have_no_index_another_index_serves():
     tables = _own_tables()
     assert {"transactions_transaction", "transactions_outboxevent", "antifraud_frauddecision"} <= set(tables)
 
-    assert [finding for table in tables for finding in _redundant(table)] == []
+    assert [finding for table in tables for finding in _redundant(table, per_payment=table in PER_PAYMENT)] == []
 
 
 def test_the_check_finds_a_covered_index_and_a_like_index():
@@ -75,7 +76,7 @@ def test_the_check_finds_a_covered_index_and_a_like_index():
         cursor.execute("CREATE INDEX probe_c_like ON index_probe (c varchar_pattern_ops)")
         cursor.execute("CREATE INDEX probe_b_partial ON index_probe (b) WHERE a > 0")
 
-    assert sorted(_redundant("index_probe")) == [
+    assert sorted(_redundant("index_probe", per_payment=True)) == [
         "index_probe.probe_a: probe_ab leads with ['a']",
         "index_probe.probe_c_like: a LIKE index",
     ]
