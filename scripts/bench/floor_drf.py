@@ -49,7 +49,8 @@ class Create(APIView):
         store.incr(f"floor:{request.headers.get('Authorization', '')}")
         payment = uuid.uuid4()
         shown = {k: str(v) for k, v in data.validated_data.items() if k not in {"card_number", "cvv"}}
-        body = json.dumps({"id": str(payment), "status": "pending", **shown})
+        answer = {"id": str(payment), "status": "pending", **shown}
+        body = json.dumps(answer)
         with postgres.transaction(), postgres.pipeline():
             postgres.execute(
                 "INSERT INTO floor_idempotency (key, body) VALUES (%s, %s)", (request.headers["Idempotency-Key"], body)
@@ -59,7 +60,7 @@ class Create(APIView):
             )
             postgres.execute("INSERT INTO floor_history (payment_id, to_status) VALUES (%s, 'pending')", (payment,))
             postgres.execute("INSERT INTO floor_outbox (key, envelope) VALUES (%s, %s)", (str(payment), body))
-        return Response(json.loads(body), status=202)
+        return Response(answer, status=202)
 
 
 urlpatterns = [path("transaction", Create.as_view())]
