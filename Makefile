@@ -6,7 +6,7 @@ BENCH_SECONDS ?= 10
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: dev-cert embedded-optional run serve test bench bench-instructions bench-fraud lint format audit services-up services-down clean web relay consumer worker beat analytics
+.PHONY: dev-cert embedded-optional run serve test bench bench-instructions bench-fraud lint format audit services-up services-down clean web relay consumer worker deliveries beat analytics
 
 # The full local stack (`make services-up` first): PostgreSQL, Redis, Kafka, a Celery worker and beat.
 STACK_ENV ?= DJANGO_SETTINGS_MODULE=payproc.settings.local \
@@ -98,7 +98,7 @@ format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-## web, relay, consumer, worker, beat: the processes of the full stack, one per terminal
+## web, relay, consumer, worker, deliveries, beat: the processes of the full stack, one per terminal
 web: $(VENV)/.installed-dev
 	$(STACK_ENV) $(PY) manage.py migrate --noinput
 	$(STACK_ENV) $(PY) manage.py clickhouse_migrate
@@ -116,6 +116,9 @@ analytics: $(VENV)/.installed-dev
 
 worker: $(VENV)/.installed-dev
 	$(STACK_ENV) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" sh docker/entrypoint.sh worker
+
+deliveries: $(VENV)/.installed-dev
+	$(STACK_ENV) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" sh docker/entrypoint.sh deliveries
 
 beat: $(VENV)/.installed-dev
 	$(STACK_ENV) $(VENV)/bin/celery -A payproc beat --loglevel=INFO --schedule var/celerybeat-schedule

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from outbound.models import OutboundMessage
+
 
 class Severity(models.TextChoices):
     INFO = "info", "info"
@@ -162,15 +164,18 @@ class IncidentEvent(models.Model):
 class NotificationStatus(models.TextChoices):
     PENDING = "pending", "pending"
     SENT = "sent", "sent"
-    FAILED = "failed", "failed"  # refused for good by Telegram (e.g. unknown chat); kept for the operator
+    FAILED = "failed", "failed"  # refused for good by Telegram (e.g. unknown chat), or its retry window passed
 
 
-class Notification(models.Model):
-    """A message to one chat, written with the incident change that caused it and delivered with retries.
+class Notification(OutboundMessage):
+    """A message to one chat, written with the incident change that caused it and delivered with retries
+    by the delivery engine (outbound/).
 
     `kind` "message" sends a new message with the Acknowledge/Resolve buttons; "update" edits the
     message sent earlier (`reply_to`) to show the new state.
     """
+
+    STATUS_DELIVERED = "sent"
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="notifications")
     chat_id = models.CharField(max_length=64)
@@ -179,16 +184,17 @@ class Notification(models.Model):
     with_buttons = models.BooleanField(default=True)
     reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE)
     status = models.CharField(max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(db_index=True)
-    last_error = models.CharField(max_length=500, blank=True)
     message_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            # The engine counts the leased notifications per chat on every dispatch.
+            models.Index(fields=["chat_id"], condition=Q(lease_token__isnull=False), name="alerts_notification_leased"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.chat_id or 'console'} ({self.status})"

@@ -4,18 +4,18 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from outbound.engine import dispatch_soon
 
 from . import history
 from .messages import incident_buttons, incident_text
 from .models import AlertRule, Incident, Notification, NotificationStatus, Silence
 
 logger = logging.getLogger(__name__)
-DELIVER_TASK = "alerts.tasks.deliver_notification"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,15 +108,7 @@ def queue_notification(
         next_attempt_at=now,
         created_at=now,
     )
-
-    def hand_to_worker() -> None:
-        try:
-            # By name: the tasks module calls this one, so it is not imported here.
-            current_app.signature(DELIVER_TASK, args=(notification.pk,)).delay()
-        except Exception:  # noqa: BLE001 - broker down: the beat safety net delivers it
-            logger.warning("could not queue notification %s; the periodic delivery will send it", notification.pk)
-
-    transaction.on_commit(hand_to_worker)
+    transaction.on_commit(lambda: dispatch_soon("telegram"))
     return notification
 
 

@@ -7,19 +7,9 @@ from django.utils import timezone
 
 from eventbus.relay import outbox_backlog
 
-from . import delivery, escalation, services
+from . import escalation, services
 from .evaluation import evaluate_now
 from .events import OUTBOX_BACKLOG
-
-
-@shared_task(acks_late=True)
-def deliver_notification(notification_id: int) -> bool:
-    return delivery.deliver_notification(notification_id)
-
-
-@shared_task
-def deliver_notifications() -> int:
-    return delivery.deliver_due_notifications()
 
 
 @shared_task

@@ -40,6 +40,12 @@ RISK_ADMIN_PERMISSIONS = (
         )
         for verb in ("view", "add", "change", "delete")
     ]
+    # Webhooks: the pages, and their actions (enable an endpoint, expire its secrets, send again).
+    + [
+        ("webhooks", f"{verb}_{model}")
+        for model in ("webhookendpoint", "webhookdelivery")
+        for verb in ("view", "change")
+    ]
     + [("antifraud", "view_rulechange"), ("axes", "view_accessattempt"), ("axes", "delete_accessattempt")]
     + [("antifraud", "add_ruleproposal"), ("antifraud", "approve_ruleproposal")]
 )

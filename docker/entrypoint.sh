@@ -18,9 +18,17 @@ case "$role" in
   # in PROMETHEUS_MULTIPROC_DIR, which the worker's metrics port adds up.
   worker) export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$(mktemp -d -t payproc-worker-metrics.XXXXXX)}"
           mkdir -p "$PROMETHEUS_MULTIPROC_DIR" && find "$PROMETHEUS_MULTIPROC_DIR" -name '*.db' -delete
-          exec celery -A payproc worker --pool prefork --loglevel "${LOG_LEVEL:-INFO}" \
+          exec celery -A payproc worker --pool prefork --loglevel "${LOG_LEVEL:-INFO}" --queues celery \
             --concurrency "${WORKER_CONCURRENCY:-$(( $(nproc) * 2 ))}" "$@" ;;
+  # Outbound deliveries (webhooks, Telegram) on their own queue: a slow receiver holds only these
+  # children, each send under a hard time limit, at most OUTBOUND_<CHANNEL>_MAX_IN_FLIGHT per receiver.
+  # They mostly wait on the network, hence more children than cores (DELIVERY_CONCURRENCY, default 8).
+  deliveries) export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$(mktemp -d -t payproc-deliveries-metrics.XXXXXX)}"
+          mkdir -p "$PROMETHEUS_MULTIPROC_DIR" && find "$PROMETHEUS_MULTIPROC_DIR" -name '*.db' -delete
+          exec celery -A payproc worker --pool prefork --loglevel "${LOG_LEVEL:-INFO}" \
+            --queues "${OUTBOUND_QUEUE:-deliveries}" --hostname "deliveries@%h" \
+            --concurrency "${DELIVERY_CONCURRENCY:-8}" "$@" ;;
   beat) exec celery -A payproc beat --loglevel "${LOG_LEVEL:-INFO}" --schedule /tmp/celerybeat-schedule "$@" ;;
   manage) exec python manage.py "$@" ;;
-  *) echo "unknown role: $role (migrate|web|relay|consumer|analytics|worker|beat|manage)" >&2; exit 2 ;;
+  *) echo "unknown role: $role (migrate|web|relay|consumer|analytics|worker|deliveries|beat|manage)" >&2; exit 2 ;;
 esac

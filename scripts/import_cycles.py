@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("access", "alerts", "antifraud", "audit", "eventbus", "payproc", "transactions", "webhooks")
+APPS = ("access", "alerts", "antifraud", "audit", "eventbus", "outbound", "payproc", "transactions", "webhooks")
 
 
 def module_name(path: Path, root: Path = ROOT) -> str:

@@ -1,20 +1,23 @@
 """Which URLs may receive webhooks. In production only https:// URLs whose host resolves to public
 addresses, unless the host is listed in WEBHOOK_ALLOWED_HOSTS: a merchant cannot make payproc call into
-its own private network (SSRF). Checked when an endpoint is saved and again before every delivery."""
+its own private network (SSRF). Checked when an endpoint is saved; every attempt checks the shape again and
+connects only to an address its own resolution accepted (outbound/http.py)."""
 
 import ipaddress
-import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from outbound.addresses import AddressRefused, resolve
+
 from .errors import WebhookUrlRefused
 
 
-def check_url(url: str) -> None:
+def check_url_shape(url: str) -> None:
+    """The URL is absolute http(s), carries no credentials and, in production, uses https."""
     try:
         parts = urlsplit(url)
-        port = parts.port  # raises for a port out of range
+        parts.port  # noqa: B018 - raises for a port out of range
         if parts.hostname and url.split("//", 1)[-1].startswith("["):
             ipaddress.IPv6Address(parts.hostname)  # raises for "[0]" and other non-addresses in brackets
     except ValueError:
@@ -23,21 +26,23 @@ def check_url(url: str) -> None:
         raise WebhookUrlRefused("url must be an absolute http(s) URL.", param="url")
     if parts.username or parts.password:
         raise WebhookUrlRefused("url must not carry a user name or password.", param="url")
-    if settings.WEBHOOK_ALLOW_PRIVATE_URLS:
-        return
-    if parts.scheme != "https":
+    if not settings.WEBHOOK_ALLOW_PRIVATE_URLS and parts.scheme != "https":
         raise WebhookUrlRefused("url must use https.", param="url")
-    if parts.hostname in settings.WEBHOOK_ALLOWED_HOSTS:
+
+
+def public_only(url: str) -> bool:
+    """Whether the URL's host must resolve to public addresses only."""
+    return not settings.WEBHOOK_ALLOW_PRIVATE_URLS and urlsplit(url).hostname not in settings.WEBHOOK_ALLOWED_HOSTS
+
+
+def check_url(url: str) -> None:
+    """All of the above, and the host resolves (to public addresses only, in production)."""
+    check_url_shape(url)
+    parts = urlsplit(url)
+    if not public_only(url):
         return
     try:
-        found = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        raise WebhookUrlRefused(f"url host {parts.hostname} does not resolve.", param="url") from None
-    for *_, address in found:
-        ip = ipaddress.ip_address(address[0].split("%", 1)[0])
-        if not ip.is_global:
-            raise WebhookUrlRefused(
-                f"url host {parts.hostname} resolves to a non-public address ({ip}); list it in "
-                "WEBHOOK_ALLOWED_HOSTS to allow it.",
-                param="url",
-            )
+        resolve(parts.hostname or "", parts.port or 443, public_only=True)
+    except AddressRefused as exc:
+        hint = "" if "non-public" not in exc.message else " List it in WEBHOOK_ALLOWED_HOSTS to allow it."
+        raise WebhookUrlRefused(f"url {exc.message}{hint}", param="url") from None

@@ -13,3 +13,7 @@ class UnknownEventType(DomainError):
 
 class DeliveryNotRetryable(Conflict):
     code = "delivery_not_retryable"
+
+
+class EndpointLimitReached(Conflict):
+    code = "endpoint_limit_reached"

@@ -7,6 +7,7 @@ from typing import ClassVar
 from django.db import models
 from django.db.models import Q
 
+from outbound.models import OutboundMessage
 from transactions.models import Merchant
 
 
@@ -81,20 +82,20 @@ class WebhookEvent(models.Model):
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending"  # waiting for its next attempt
     SUCCEEDED = "succeeded"
-    FAILED = "failed"  # gave up after WEBHOOK_RETRY_HOURS; the endpoint was disabled
+    FAILED = "failed"  # gave up after OUTBOUND_WEBHOOKS_RETRY_WINDOW_SECONDS; the endpoint was disabled
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(OutboundMessage):
+    """One event to one endpoint, sent by the delivery engine (outbound/) with retries."""
+
+    STATUS_DELIVERED = "succeeded"
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # No index of its own: the unique (endpoint, event) constraint leads with it.
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
     event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
     status = models.CharField(max_length=9, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -106,6 +107,8 @@ class WebhookDelivery(models.Model):
         ]
         indexes: ClassVar = [
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="webhook_delivery_due"),
+            # The engine counts the leased deliveries per endpoint on every dispatch.
+            models.Index(fields=["endpoint"], condition=Q(lease_token__isnull=False), name="webhook_delivery_leased"),
         ]
 
     def __str__(self) -> str:

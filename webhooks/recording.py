@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from outbound.engine import dispatch_soon
 from transactions.api.serializers import RefundOut, TransactionOut
 from transactions.models import Refund, Transaction
 
@@ -56,13 +57,7 @@ def record_events(envelopes: list[dict[str, Any]]) -> None:
             for endpoint in targets
         ]
         WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
-        transaction.on_commit(_send_soon)
-
-
-def _send_soon() -> None:
-    from .tasks import deliver_webhooks
-
-    deliver_webhooks.delay()
+        transaction.on_commit(lambda: dispatch_soon("webhooks"))
 
 
 def _resource_key(envelope: dict[str, Any]) -> tuple[str, str]:

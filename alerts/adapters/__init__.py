@@ -15,7 +15,7 @@ def telegram_notifier() -> "TelegramNotifier":
     return TelegramNotifier(
         token=settings.TELEGRAM_BOT_TOKEN,
         base_url=settings.TELEGRAM_API_BASE_URL,
-        timeout_seconds=settings.TELEGRAM_TIMEOUT_SECONDS,
+        deadline_seconds=settings.OUTBOUND_TELEGRAM_DEADLINE_SECONDS,
     )
 
 

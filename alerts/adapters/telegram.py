@@ -23,25 +23,29 @@ def _keyboard(buttons: list[Button]) -> InlineKeyboardMarkup | None:
 
 
 class TelegramNotifier:
-    def __init__(self, *, token: str, base_url: str, timeout_seconds: float) -> None:
+    def __init__(self, *, token: str, base_url: str, deadline_seconds: float) -> None:
         self._token = token
         self._base_url = base_url
-        self._timeout = timeout_seconds
+        self._deadline = deadline_seconds
 
     def _call(self, action: Callable[[Bot], Awaitable[T]]) -> T:
         async def run() -> T:
             # A client per call: Celery workers are sync, and an httpx client is bound to its event loop.
             request = HTTPXRequest(
-                connect_timeout=self._timeout, read_timeout=self._timeout, write_timeout=self._timeout
+                connect_timeout=self._deadline, read_timeout=self._deadline, write_timeout=self._deadline
             )
             await request.initialize()
             try:
-                return await action(Bot(self._token, base_url=self._base_url, request=request))
+                # One deadline for the whole call: httpx's timeouts bound each socket wait, not the sum.
+                async with asyncio.timeout(self._deadline):
+                    return await action(Bot(self._token, base_url=self._base_url, request=request))
             finally:
                 await request.shutdown()
 
         try:
             return asyncio.run(run())
+        except TimeoutError as exc:
+            raise DeliveryError(f"Telegram did not answer within the {self._deadline:g} s deadline") from exc
         except RetryAfter as exc:
             retry_after = exc.retry_after
             seconds = retry_after if isinstance(retry_after, int | float) else retry_after.total_seconds()

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "antifraud",
     "alerts",
     "webhooks",
+    "outbound",
     "django_prometheus",
     "payproc.observability.apps.ObservabilityConfig",
 ]
@@ -298,13 +299,8 @@ REFUND_RETRY_AFTER_SECONDS = env.int("REFUND_RETRY_AFTER_SECONDS", default=60)
 # Production accepts only https:// endpoints resolving to public addresses, or hosts listed here (SSRF).
 WEBHOOK_ALLOW_PRIVATE_URLS = env.bool("WEBHOOK_ALLOW_PRIVATE_URLS", default=DEBUG)
 WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
-WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
-# Retries: exponential from the base, capped, with jitter; after WEBHOOK_RETRY_HOURS the delivery fails
-# and its endpoint is disabled (an alert rule fires).
-WEBHOOK_BACKOFF_BASE_SECONDS = env.float("WEBHOOK_BACKOFF_BASE_SECONDS", default=30.0)
-WEBHOOK_BACKOFF_MAX_SECONDS = env.float("WEBHOOK_BACKOFF_MAX_SECONDS", default=3 * 3600.0)
-WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=72)
-WEBHOOK_CLAIM_SECONDS = env.int("WEBHOOK_CLAIM_SECONDS", default=60)  # a send that crashed is retried after this
+# Each endpoint is a share of the delivery workers (OUTBOUND_WEBHOOKS_MAX_IN_FLIGHT each).
+WEBHOOK_MAX_ENDPOINTS_PER_MERCHANT = env.int("WEBHOOK_MAX_ENDPOINTS_PER_MERCHANT", default=16)
 
 # --- Events ---------------------------------------------------------------------------------
 EVENT_PRODUCER = env.str("EVENT_PRODUCER", default="payproc")
@@ -414,6 +410,32 @@ REVIEW_SLA_SECONDS = env.int("REVIEW_SLA_SECONDS", default=4 * 3600)
 PENDING_REDRIVE_AFTER_SECONDS = env.int("PENDING_REDRIVE_AFTER_SECONDS", default=30)
 PENDING_REDRIVE_BATCH = env.int("PENDING_REDRIVE_BATCH", default=500)
 PENDING_SWEEP_INTERVAL_SECONDS = env.float("PENDING_SWEEP_INTERVAL_SECONDS", default=10.0)
+# --- Outbound deliveries (outbound/): one engine for webhooks and on-call notifications ---------
+# Every channel has the same five settings, OUTBOUND_<CHANNEL>_...: an attempt's total deadline (resolving,
+# connecting, sending and reading the answer); exponential backoff with jitter between the base and the
+# cap; the retry window after which a failure is final (a webhook endpoint is then disabled); and how many
+# messages to one target (an endpoint, a chat) may be queued or sending at once.
+OUTBOUND_WEBHOOKS_DEADLINE_SECONDS = env.float("OUTBOUND_WEBHOOKS_DEADLINE_SECONDS", default=10.0)
+OUTBOUND_WEBHOOKS_BACKOFF_BASE_SECONDS = env.float("OUTBOUND_WEBHOOKS_BACKOFF_BASE_SECONDS", default=30.0)
+OUTBOUND_WEBHOOKS_BACKOFF_MAX_SECONDS = env.float("OUTBOUND_WEBHOOKS_BACKOFF_MAX_SECONDS", default=3 * 3600.0)
+OUTBOUND_WEBHOOKS_RETRY_WINDOW_SECONDS = env.float("OUTBOUND_WEBHOOKS_RETRY_WINDOW_SECONDS", default=72 * 3600.0)
+OUTBOUND_WEBHOOKS_MAX_IN_FLIGHT = env.int("OUTBOUND_WEBHOOKS_MAX_IN_FLIGHT", default=2)
+OUTBOUND_TELEGRAM_DEADLINE_SECONDS = env.float("OUTBOUND_TELEGRAM_DEADLINE_SECONDS", default=10.0)
+OUTBOUND_TELEGRAM_BACKOFF_BASE_SECONDS = env.float("OUTBOUND_TELEGRAM_BACKOFF_BASE_SECONDS", default=5.0)
+OUTBOUND_TELEGRAM_BACKOFF_MAX_SECONDS = env.float("OUTBOUND_TELEGRAM_BACKOFF_MAX_SECONDS", default=600.0)
+OUTBOUND_TELEGRAM_RETRY_WINDOW_SECONDS = env.float("OUTBOUND_TELEGRAM_RETRY_WINDOW_SECONDS", default=24 * 3600.0)
+OUTBOUND_TELEGRAM_MAX_IN_FLIGHT = env.int("OUTBOUND_TELEGRAM_MAX_IN_FLIGHT", default=4)
+# At most this much of an answer's body is read (streaming); the rest is never received.
+OUTBOUND_RESPONSE_MAX_BYTES = env.int("OUTBOUND_RESPONSE_MAX_BYTES", default=4096)
+# Messages leased per dispatch, and how long a queued send may wait for a worker before it is queued again
+# (the task that finally runs late then does nothing: its lease is gone).
+OUTBOUND_DISPATCH_BATCH = env.int("OUTBOUND_DISPATCH_BATCH", default=200)
+OUTBOUND_QUEUE_LEASE_SECONDS = env.float("OUTBOUND_QUEUE_LEASE_SECONDS", default=300.0)
+OUTBOUND_DISPATCH_INTERVAL_SECONDS = env.float("OUTBOUND_DISPATCH_INTERVAL_SECONDS", default=5.0)
+# The engine's tasks run on a queue of their own, served by the `deliveries` worker role: a send never
+# waits in front of payment scoring, and scoring never waits behind a slow receiver.
+OUTBOUND_QUEUE = env.str("OUTBOUND_QUEUE", default="deliveries")
+CELERY_TASK_ROUTES = {"outbound.tasks.*": {"queue": OUTBOUND_QUEUE}}
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox-safety-net": {"task": "eventbus.tasks.relay_outbox", "schedule": 30.0},
     "beat-heartbeat": {"task": "payproc.observability.tasks.beat_heartbeat", "schedule": 30.0},
@@ -425,11 +447,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-published-events": {"task": "eventbus.tasks.purge_published_events", "schedule": 3600.0},
     "expire-authorizations": {"task": "transactions.tasks.expire_authorizations", "schedule": 600.0},
     "retry-pending-refunds": {"task": "transactions.tasks.retry_pending_refunds", "schedule": 60.0},
-    "deliver-webhooks": {"task": "webhooks.tasks.deliver_webhooks", "schedule": 10.0},
     "escalate-incidents": {"task": "alerts.tasks.escalate_incidents", "schedule": 30.0},
     "resolve-quiet-incidents": {"task": "alerts.tasks.resolve_quiet_incidents", "schedule": 60.0},
-    "deliver-notifications": {"task": "alerts.tasks.deliver_notifications", "schedule": 15.0},
     "check-outbox-backlog": {"task": "alerts.tasks.check_outbox_backlog", "schedule": 60.0},
+    # Last, so that `run_periodic --once` sends what the tasks above queued.
+    "dispatch-outbound": {"task": "outbound.tasks.dispatch_messages", "schedule": OUTBOUND_DISPATCH_INTERVAL_SECONDS},
 }
 
 # --- Alerts -----------------------------------------------------------------------------------
@@ -440,7 +462,6 @@ TELEGRAM_BOT_TOKEN = env.str("TELEGRAM_BOT_TOKEN", default="")
 TELEGRAM_API_BASE_URL = env.str("TELEGRAM_API_BASE_URL", default="https://api.telegram.org/bot")
 # Telegram sends it in X-Telegram-Bot-Api-Secret-Token with every webhook call (setWebhook secret_token).
 TELEGRAM_WEBHOOK_SECRET = env.str("TELEGRAM_WEBHOOK_SECRET", default="")
-TELEGRAM_TIMEOUT_SECONDS = env.float("TELEGRAM_TIMEOUT_SECONDS", default=10.0)
 # Chats notified by rules that have no escalation policy.
 ALERTS_DEFAULT_CHAT_IDS = env.list("ALERTS_DEFAULT_CHAT_IDS", default=[])
 if TELEGRAM_BOT_TOKEN and not ALERTS_DEFAULT_CHAT_IDS:
@@ -452,10 +473,6 @@ if TELEGRAM_BOT_TOKEN and not ALERTS_DEFAULT_CHAT_IDS:
 ALERTMANAGER_WEBHOOK_TOKEN = env.str("ALERTMANAGER_WEBHOOK_TOKEN", default="")
 # An acknowledged incident nobody resolves fires again after this long (0: never), as in Grafana OnCall.
 ALERTS_ACK_TIMEOUT_SECONDS = env.int("ALERTS_ACK_TIMEOUT_SECONDS", default=3600)
-ALERTS_SEND_BACKOFF_SECONDS = env.int("ALERTS_SEND_BACKOFF_SECONDS", default=5)
-ALERTS_SEND_BACKOFF_MAX_SECONDS = env.int("ALERTS_SEND_BACKOFF_MAX_SECONDS", default=600)
-# A send that crashed mid-way is retried after this long.
-ALERTS_SEND_CLAIM_SECONDS = env.int("ALERTS_SEND_CLAIM_SECONDS", default=120)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -21,7 +21,7 @@ def bot_api(settings: Any) -> Iterator[BotApiStandIn]:
     settings.TELEGRAM_BOT_TOKEN = BOT_TOKEN
     settings.TELEGRAM_API_BASE_URL = standin.url
     settings.TELEGRAM_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.TELEGRAM_TIMEOUT_SECONDS = 0.5
+    settings.OUTBOUND_TELEGRAM_DEADLINE_SECONDS = 0.5
     yield standin
     server.shutdown()
     server.server_close()

@@ -23,10 +23,14 @@ def test_run_periodic_escalates_and_delivers(fraud_spike_rule, bot_api):
     assert sorted(m["chat_id"] for m in bot_api.sent("sendMessage")) == ["1001", "2002", "2003"]
 
 
-def test_new_notifications_are_handed_to_the_delivery_task_by_its_registered_name():
+def test_the_engine_tasks_are_registered_on_their_own_queue_and_beat_dispatches(settings):
     from celery import current_app
 
-    from alerts.notify import DELIVER_TASK
-    from alerts.tasks import deliver_notification
+    from outbound.engine import DISPATCH_TASK, SEND_TASK
 
-    assert DELIVER_TASK == deliver_notification.name and DELIVER_TASK in current_app.tasks
+    current_app.loader.import_default_modules()
+    assert {DISPATCH_TASK, SEND_TASK} <= set(current_app.tasks)
+    for task in (DISPATCH_TASK, SEND_TASK):
+        assert current_app.amqp.router.route({}, task)["queue"].name == settings.OUTBOUND_QUEUE == "deliveries"
+    assert current_app.amqp.router.route({}, "antifraud.tasks.redrive_pending_payments")["queue"].name == "celery"
+    assert any(entry["task"] == DISPATCH_TASK for entry in settings.CELERY_BEAT_SCHEDULE.values())

@@ -1,5 +1,6 @@
 """Telegram through python-telegram-bot against the Bot API stand-in: messages, buttons, retries."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -7,14 +8,13 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from alerts.delivery import deliver_due_notifications
 from alerts.escalation import escalate_due_incidents
 from alerts.evaluation import evaluate_event
 from alerts.models import Incident, Notification
 from audit.models import AuditEntry
 
 from .conftest import BOT_TOKEN, WEBHOOK_SECRET
-from .helpers import decision_event
+from .helpers import decision_event, deliver_due
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def press(button: str, incident: Incident, *, user_id: int = 555, secret: str = 
 
 
 def test_an_incident_is_one_message_with_its_buttons(incident, bot_api):
-    assert deliver_due_notifications() == 1
+    assert deliver_due() == 1
 
     [message] = bot_api.sent("sendMessage")
     assert message["chat_id"] == "1001"
@@ -57,23 +57,23 @@ def test_an_incident_is_one_message_with_its_buttons(incident, bot_api):
 def test_failed_sends_are_retried_with_backoff_until_the_message_arrives_once(incident, bot_api, failure):
     bot_api.fail_next(2, **failure)
     with time_machine.travel(timezone.now(), tick=False) as clock:
-        assert deliver_due_notifications() == 0
+        assert deliver_due() == 0
         notification = Notification.objects.get()
         assert (notification.status, notification.attempts) == ("pending", 1)
         assert notification.next_attempt_at > timezone.now() and notification.last_error
-        assert deliver_due_notifications() == 0  # not due yet: backing off
+        assert deliver_due() == 0  # not due yet: backing off
 
         clock.shift(timedelta(seconds=30))
-        assert deliver_due_notifications() == 0
+        assert deliver_due() == 0
         clock.shift(timedelta(minutes=5))
-        assert deliver_due_notifications() == 1
+        assert deliver_due() == 1
     assert len(bot_api.sent("sendMessage")) == 1
     assert Notification.objects.get().attempts == 3
 
 
 def test_a_refused_message_is_kept_as_failed(incident, bot_api):
     bot_api.fail_next(1, mode="status400")
-    deliver_due_notifications()
+    deliver_due()
 
     notification = Notification.objects.get()
     assert notification.status == "failed" and "chat not found" in notification.last_error.lower()
@@ -83,14 +83,14 @@ def test_telegram_down_does_not_block_event_processing(fraud_spike_rule, bot_api
     bot_api.fail_next(100)
     for _ in range(6):
         evaluate_event(decision_event(score=97))
-    deliver_due_notifications()
+    deliver_due()
 
     assert Incident.objects.get().match_count == 3
     assert Notification.objects.get().status == "pending"
 
 
 def test_acknowledge_button_acts_as_the_linked_user_and_stops_escalation(incident, bot_api, on_call_user):
-    deliver_due_notifications()
+    deliver_due()
 
     response = press("ack", incident)
 
@@ -102,7 +102,7 @@ def test_acknowledge_button_acts_as_the_linked_user_and_stops_escalation(inciden
     assert bot_api.sent("answerCallbackQuery")[0]["text"] == "Acknowledged as olga."
     with time_machine.travel(timezone.now() + timedelta(minutes=50)):  # within the acknowledgement timeout
         assert escalate_due_incidents() == 0
-    assert deliver_due_notifications() == 1  # the edit of the first message
+    assert deliver_due() == 1  # the edit of the first message
     [edit] = bot_api.sent("editMessageText")
     assert edit["message_id"] == str(bot_api.sent("sendMessage")[0]["_message_id"])
     assert "Acknowledged by olga" in edit["text"]
@@ -158,7 +158,7 @@ def test_without_a_bot_token_the_console_notifier_prints_the_message(fraud_spike
     for _ in range(4):
         evaluate_event(decision_event(score=97))
     with caplog.at_level("WARNING", logger="payproc.alerts"):
-        assert deliver_due_notifications() == 1
+        assert deliver_due() == 1
     assert "Fraud spike at merchant" in caplog.text
 
 
@@ -208,22 +208,48 @@ def test_button_data_that_names_no_incident_is_answered_and_changes_nothing(inci
     assert incident.state == "firing"
 
 
-def test_a_send_cut_off_mid_way_is_picked_up_again_after_its_claim_expires(incident, bot_api, settings):
-    from alerts.delivery import _claim
-
+def test_a_send_queued_to_a_worker_that_died_goes_out_after_its_lease_expires(incident, bot_api, settings):
     with time_machine.travel(timezone.now(), tick=False) as clock:
-        assert len(_claim(limit=10)) == 1  # a worker took it and died before sending
-        assert deliver_due_notifications() == 0
-        clock.shift(timedelta(seconds=settings.ALERTS_SEND_CLAIM_SECONDS + 1))
-        assert deliver_due_notifications() == 1
+        # Leased and queued, and the task was lost before it started: nothing counted, nothing sent.
+        Notification.objects.update(lease_token=uuid.uuid4(), lease_until=timezone.now() + timedelta(seconds=300))
+        assert deliver_due() == 0
+        clock.shift(timedelta(seconds=301))
+        assert deliver_due() == 1
     assert len(bot_api.sent("sendMessage")) == 1
+    assert Notification.objects.get().attempts == 1
+
+
+def test_an_attempt_whose_worker_died_mid_send_counts_and_backs_off(incident, bot_api, settings):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        # Started (counted before sending), then its worker was killed: the lease runs out unrecorded.
+        Notification.objects.update(
+            attempts=1, sending=True, lease_token=uuid.uuid4(), lease_until=timezone.now() + timedelta(seconds=40)
+        )
+        clock.shift(timedelta(seconds=41))
+        assert deliver_due() == 0
+        lost = Notification.objects.get()
+        assert (lost.status, lost.attempts, lost.sending, lost.lease_token) == ("pending", 1, False, None)
+        assert "did not finish" in lost.last_error and lost.next_attempt_at > timezone.now()
+        clock.shift(timedelta(seconds=settings.OUTBOUND_TELEGRAM_BACKOFF_BASE_SECONDS))
+        assert deliver_due() == 1
+    assert Notification.objects.get().attempts == 2
+
+
+def test_a_message_still_failing_after_its_retry_window_is_given_up(incident, bot_api, settings):
+    bot_api.fail_next(100)
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        deliver_due()
+        clock.shift(timedelta(seconds=settings.OUTBOUND_TELEGRAM_RETRY_WINDOW_SECONDS + 1))
+        deliver_due()
+    notification = Notification.objects.get()
+    assert (notification.status, notification.attempts, notification.next_attempt_at) == ("failed", 2, None)
 
 
 def test_the_bot_token_never_reaches_the_logs(incident, bot_api, caplog):
     with caplog.at_level("DEBUG"):
         bot_api.fail_next(1)
-        deliver_due_notifications()  # a failure is logged too
-    assert "notification" in caplog.text
+        deliver_due()  # a failure is logged too
+    assert "telegram message" in caplog.text
     assert BOT_TOKEN not in caplog.text and BOT_TOKEN.split(":")[1] not in caplog.text
 
 

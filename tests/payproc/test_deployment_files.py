@@ -22,7 +22,7 @@ def test_every_app_service_uses_a_role_the_entrypoint_knows():
     services = _compose()["services"]
     app_services = {name: s for name, s in services.items() if s.get("image") == "payproc:local"}
 
-    assert {"migrate", "web", "relay", "consumer", "worker", "beat"} <= set(app_services)
+    assert {"migrate", "web", "relay", "consumer", "worker", "deliveries", "beat"} <= set(app_services)
     for name, service in app_services.items():
         assert service["command"][0] in _entrypoint_roles(), name
         assert (ROOT / service["build"]["dockerfile"]).is_file()
@@ -108,7 +108,7 @@ def test_prometheus_scrapes_every_process_on_the_port_it_serves():
         for static in job.get("static_configs", [])
         for target in static["targets"]
     }
-    for name in ("relay", "consumer", "worker", "analytics"):
+    for name in ("relay", "consumer", "worker", "deliveries", "analytics"):
         assert f"{name}:{services[name]['environment']['METRICS_PORT']}" in targets, name
     assert any(sd["names"] == ["web"] for job in config["scrape_configs"] for sd in job.get("dns_sd_configs", []))
     assert config["rule_files"] == ["/etc/prometheus/prometheus_rules.yml"]
@@ -130,9 +130,10 @@ def test_alertmanager_posts_to_payproc_receiver_with_the_bearer_token():
 
 def test_long_running_services_have_health_checks_that_match_their_ports():
     services = _compose()["services"]
-    for name in ("web", "relay", "consumer", "worker", "analytics", "proxy", "prometheus", "grafana", "alertmanager"):
+    for name in ("web", "relay", "consumer", "worker", "deliveries", "analytics", "proxy", "prometheus", "grafana"):
         assert "healthcheck" in services[name], name
-    for name in ("relay", "consumer", "worker", "analytics"):
+    assert "healthcheck" in services["alertmanager"]
+    for name in ("relay", "consumer", "worker", "deliveries", "analytics"):
         assert f":{services[name]['environment']['METRICS_PORT']}/metrics" in " ".join(
             services[name]["healthcheck"]["test"]
         )

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from tests.conftest import error_of
+from tests.webhooks.conftest import deliver_due
 from webhooks.addresses import check_url
 from webhooks.errors import WebhookUrlRefused
 
@@ -55,7 +56,6 @@ def test_a_delivery_to_an_address_that_turned_private_is_not_sent(api, receiver,
     from eventbus.models import OutboxEvent
     from webhooks.handlers import record_webhook_events
     from webhooks.models import WebhookDelivery
-    from webhooks.sending import deliver_due
 
     settings.WEBHOOK_ALLOW_PRIVATE_URLS = True  # saved while allowed (or while the host resolved publicly)
     api.post(

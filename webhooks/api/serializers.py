@@ -52,6 +52,15 @@ class EndpointIn(StrictSerializer):
     description = StrictCharField(required=False, allow_blank=True, max_length=500)
 
 
+class RotateSecretIn(StrictSerializer):
+    expire_now = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true: earlier secrets stop signing at once (a leaked secret); false: they sign beside the "
+        "new one for 24 hours.",
+    )
+
+
 class EndpointOut(serializers.ModelSerializer):
     object = serializers.SerializerMethodField()
     events = serializers.ListField(child=serializers.CharField())

@@ -17,6 +17,7 @@ from .serializers import (
     EndpointListOut,
     EndpointOut,
     EndpointWithSecretOut,
+    RotateSecretIn,
     listing,
 )
 
@@ -85,21 +86,28 @@ class EndpointView(APIView):
         summary="Delete a webhook endpoint (its pending deliveries are dropped)",
     )
     def delete(self, request: Request, endpoint_id: UUID) -> Response:
-        selectors.endpoint_get(merchant=request.user, endpoint_id=endpoint_id).delete()
+        endpoint = selectors.endpoint_get(merchant=request.user, endpoint_id=endpoint_id)
+        services.delete_endpoint(endpoint=endpoint, actor=services.merchant_actor(request.user))
         return Response(status=204)
 
 
 class RotateSecretView(APIView):
     @extend_schema(
         operation_id="rotate_webhook_secret",
-        request=None,
-        responses={200: EndpointWithSecretOut, **errors(401, 404, 429)},
+        request=RotateSecretIn,
+        responses={200: EndpointWithSecretOut, **errors(400, 401, 404, 415, 429)},
         summary="Rotate the signing secret",
-        description="Returns the new secret; the old one keeps signing beside it for 24 hours.",
+        description="Returns the new secret. The old one keeps signing beside it for 24 hours, or stops at "
+        "once with `expire_now` (a leaked secret).",
     )
     def post(self, request: Request, endpoint_id: UUID) -> Response:
+        data = RotateSecretIn(data=request.data)
+        data.is_valid(raise_exception=True)
         endpoint = selectors.endpoint_get(merchant=request.user, endpoint_id=endpoint_id)
-        return _with_secret(services.rotate_secret(endpoint), 200)
+        secret = services.rotate_secret(
+            endpoint=endpoint, actor=services.merchant_actor(request.user), **data.validated_data
+        )
+        return _with_secret(secret, 200)
 
 
 class DeliveriesView(APIView):
@@ -117,10 +125,12 @@ class RetryDeliveryView(APIView):
     @extend_schema(
         operation_id="retry_webhook_delivery",
         request=None,
-        responses={200: DeliveryOut, **errors(401, 404, 409, 429)},
+        responses={202: DeliveryOut, **errors(401, 404, 409, 429)},
         summary="Send a delivery again now",
-        description="The same event id and body; the answer shows the attempt's outcome.",
+        description="Queues one more attempt with the same event id and body and answers at once; list the "
+        "endpoint's deliveries to see its outcome.",
     )
     def post(self, request: Request, delivery_id: UUID) -> Response:
         delivery = selectors.delivery_get(merchant=request.user, delivery_id=delivery_id)
-        return Response(DeliveryOut(services.retry_delivery(delivery)).data)
+        actor = services.merchant_actor(request.user)
+        return Response(DeliveryOut(services.retry_delivery(delivery=delivery, actor=actor)).data, status=202)
