@@ -9,8 +9,10 @@ record what happened. Channels only say how to send one message and what to do w
   still counts; the next dispatch finds its expired lease, records the attempt as lost and backs off,
   or gives up once the retry window has passed (a webhook endpoint is then disabled).
 - **Fair.** At most `max_in_flight` messages per target (an endpoint, a chat) are leased at a time, so one
-  dead receiver holds at most that many sender processes; dispatches are serialised per channel
-  (a PostgreSQL advisory lock) so the bound holds with several beat ticks and workers.
+  dead receiver holds at most that many sender processes; leasing is serialised per channel (a
+  PostgreSQL advisory lock) so the bound holds with several beat ticks and workers. A send that ends
+  leases the next due message of its own target, so a busy receiver is served at its bound without
+  waiting for the next dispatch.
 """
 
 import logging
@@ -111,7 +113,27 @@ def send(channel: Channel, *, message_id: str, token: uuid.UUID, manual: bool = 
         outcome = Attempt(delivered=False, error=f"internal error while sending ({type(exc).__name__})")
     ATTEMPT_SECONDS.labels(channel=channel.name).observe(time.monotonic() - began)
     _record(channel, message, outcome, policy=policy, token=token, manual=manual)
+    if not current_app.conf.task_always_eager:  # in-process tasks would recurse: the dispatch loop serves them
+        _continue_with(channel, getattr(message, channel.target_field), policy=policy)
     return outcome.delivered
+
+
+def _continue_with(channel: Channel, target: object, *, policy: Policy) -> None:
+    """Lease the next due message of the same target, if its bound allows, and queue its send."""
+    model, now, token = channel.model, timezone.now(), uuid.uuid4()
+    with transaction.atomic():
+        _serialise(channel)
+        mine = model.objects.filter(**{channel.target_field: target})
+        if mine.filter(lease_token__isnull=False).count() >= policy.max_in_flight:
+            return
+        due = channel.due(mine.filter(status=model.STATUS_PENDING, next_attempt_at__lte=now, lease_token__isnull=True))
+        following = due.order_by("next_attempt_at", "pk").values_list("pk", flat=True).first()
+        if following is None:
+            return
+        model.objects.filter(pk=following, lease_token__isnull=True).update(
+            lease_token=token, lease_until=now + timedelta(seconds=settings.OUTBOUND_QUEUE_LEASE_SECONDS)
+        )
+    _queue_send(channel, following, token=token, manual=False)
 
 
 def _record(

@@ -25,6 +25,15 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true or false and nothing else: DRF's BooleanField would take 0, "yes" or "off" too."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class GivenMeansNonEmpty:
     """For query parameters: one left out takes its default, one given empty (`?to=`) is a 400. DRF would
     read an empty optional parameter as absent."""

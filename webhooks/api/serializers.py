@@ -6,7 +6,7 @@ from django.core.validators import RegexValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from payproc.http.fields import StrictCharField
+from payproc.http.fields import StrictBooleanField, StrictCharField
 from transactions.api.serializers import StrictSerializer
 
 from ..events import EVENT_TYPES
@@ -53,7 +53,7 @@ class EndpointIn(StrictSerializer):
 
 
 class RotateSecretIn(StrictSerializer):
-    expire_now = serializers.BooleanField(
+    expire_now = StrictBooleanField(
         required=False,
         default=False,
         help_text="true: earlier secrets stop signing at once (a leaked secret); false: they sign beside the "

@@ -52,11 +52,11 @@ class EndpointsView(APIView):
     @extend_schema(
         operation_id="create_webhook_endpoint",
         request=EndpointIn,
-        responses={201: EndpointWithSecretOut, **errors(400, 401, 415, 429)},
+        responses={201: EndpointWithSecretOut, **errors(400, 401, 409, 415, 429)},
         examples=[CREATE_EXAMPLE, CREATED_EXAMPLE],
         summary="Add a webhook endpoint",
         description="Events are POSTed to `url` signed with `Payproc-Signature` (see the README). The "
-        "`secret` is in this answer only.",
+        "`secret` is in this answer only. A merchant has at most 16 endpoints by default (409 beyond).",
     )
     def post(self, request: Request) -> Response:
         data = EndpointIn(data=request.data)
