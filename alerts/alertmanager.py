@@ -1,7 +1,9 @@
 """Prometheus alerts from Alertmanager's webhook become incidents through the same rules.
 
 Each alert is an `alertmanager.alert` event whose data carries its labels; rules match on labels and
-group by `{data.label_key}` (all labels, sorted) or by a subset. `resolved` resolves the open incident.
+group by `{data.group_key}`: the alert's `group` label when it has one, else all its labels, sorted. An
+alert labelled `condition` reports that condition: its incident is the one a domain rule with the same
+condition and grouping key opened (one incident per outage). `resolved` resolves the open incident.
 """
 
 from typing import Any
@@ -14,6 +16,7 @@ from .services import match_rules, resolve_matching
 def alert_event(alert: dict[str, Any]) -> dict[str, Any]:
     labels = {str(k): str(v) for k, v in (alert.get("labels") or {}).items()}
     annotations = {str(k): str(v) for k, v in (alert.get("annotations") or {}).items()}
+    label_key = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
     return {
         "event_id": f"alertmanager:{alert.get('fingerprint', '')}:{alert.get('startsAt', '')}",
         "type": ALERTMANAGER_ALERT,
@@ -22,7 +25,9 @@ def alert_event(alert: dict[str, Any]) -> dict[str, Any]:
             "status": alert["status"],
             "labels": labels,
             "annotations": annotations,
-            "label_key": ",".join(f"{k}={v}" for k, v in sorted(labels.items())),
+            "label_key": label_key,
+            "group_key": labels.get("group") or label_key,
+            "condition": labels.get("condition") or f"prometheus:{labels.get('alertname', '')}",
             "fingerprint": alert.get("fingerprint", ""),
             "generator_url": alert.get("generatorURL", ""),
         },

@@ -60,6 +60,13 @@ class AlertRule(models.Model):
     group_by = models.CharField(
         max_length=200, blank=True, help_text="Grouping key template, e.g. 'merchant={data.merchant_id}'."
     )
+    condition = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The outage this rule reports, when another rule (or a Prometheus alert's `condition` label) "
+        "reports it too: matches of every rule with the same condition and grouping key make one incident. "
+        "Empty: the rule's own name.",
+    )
     summary = models.CharField(max_length=300, help_text="Message template, e.g. 'Fraud spike at {data.merchant_id}'.")
     repeat_interval_seconds = models.PositiveIntegerField(default=3600)
     resolve_after_seconds = models.PositiveIntegerField(
@@ -101,11 +108,15 @@ class IncidentState(models.TextChoices):
 
 
 class Incident(models.Model):
-    """One open problem per (rule, grouping key): repeated matches raise `match_count`, not new messages."""
+    """One open problem per fingerprint (the condition and grouping key): repeated matches, from its rule or
+    another reporting the same condition, raise `match_count`, not new messages."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     rule = models.ForeignKey(AlertRule, on_delete=models.PROTECT, related_name="incidents")
     group_key = models.CharField(max_length=300, blank=True)
+    fingerprint = models.CharField(
+        max_length=400, help_text="The rule's condition and the grouping key: one open incident per outage."
+    )
     state = models.CharField(max_length=15, choices=IncidentState.choices, default=IncidentState.FIRING)
     severity = models.CharField(max_length=10, choices=Severity.choices)
     summary = models.CharField(max_length=500)
@@ -130,9 +141,9 @@ class Incident(models.Model):
         ordering = ["-opened_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["rule", "group_key"],
+                fields=["fingerprint"],
                 condition=~Q(state="resolved"),
-                name="alerts_one_open_incident_per_group",
+                name="alerts_one_open_incident_per_outage",
             )
         ]
         indexes = [models.Index(fields=["state", "last_match_at"])]

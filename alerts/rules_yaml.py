@@ -16,6 +16,7 @@ RULE_FIELDS = (
     "window_seconds",
     "severity",
     "group_by",
+    "condition",
     "repeat_interval_seconds",
     "resolve_after_seconds",
     "enabled",
@@ -46,6 +47,7 @@ def load_alert_rules(path: str | Path) -> tuple[int, int]:
             check_conditions(item.get("conditions", []))
             check_template(item["summary"])
             check_template(item.get("group_by", ""))
+            check_template(item.get("condition", ""))
             policy_name = item.get("escalation_policy")
             AlertRule.objects.update_or_create(
                 name=item["name"],

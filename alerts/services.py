@@ -29,6 +29,14 @@ MAX_TRANSACTIONS_IN_DETAILS = 20
 class Match:
     rule: AlertRule
     group_key: str
+    fingerprint: str  # the outage it reports: one open incident per fingerprint, whichever rule saw it
+
+
+def fingerprint(rule: AlertRule, group_key: str, event: dict[str, Any]) -> str:
+    """The rule's condition (its name unless it names a shared one) and the grouping key. A domain rule and
+    a Prometheus alert watching the same outage share a condition, so they open one incident."""
+    condition = render(rule.condition, event) if rule.condition else rule.name
+    return f"{condition}|{group_key}"[:400]
 
 
 # --- Matching -----------------------------------------------------------------------------------
@@ -88,7 +96,7 @@ def match_rules(
             )
             if stats.count <= rule.threshold:
                 continue
-        found.append(Match(rule=rule, group_key=group_key))
+        found.append(Match(rule=rule, group_key=group_key, fingerprint=fingerprint(rule, group_key, event)))
     return found
 
 
@@ -109,10 +117,11 @@ def _details(event: dict[str, Any], previous: dict[str, Any] | None = None) -> d
 
 
 def fire(*, match: Match, event: dict[str, Any], severity: str | None = None) -> Incident:
-    """Open an incident for (rule, group key), or count one more match on the open one. Call in a transaction."""
+    """Open an incident for the match's fingerprint, or count one more match on the open one (whichever rule
+    opened it). Call in a transaction."""
     now = timezone.now()
     rule, group_key = match.rule, match.group_key
-    incident = _open_incident(rule, group_key)
+    incident = _open_incident(match.fingerprint)
     if incident is not None:
         incident.match_count += 1
         incident.last_match_at = now
@@ -124,6 +133,7 @@ def fire(*, match: Match, event: dict[str, Any], severity: str | None = None) ->
             incident = Incident.objects.create(
                 rule=rule,
                 group_key=group_key,
+                fingerprint=match.fingerprint,
                 severity=severity if severity in Severity.values else rule.severity,
                 summary=render(rule.summary, event)[:500],
                 details=_details(event),
@@ -145,8 +155,8 @@ def _locked() -> QuerySet[Incident]:
     return Incident.objects.select_for_update(of=("self",)).select_related("rule")
 
 
-def _open_incident(rule: AlertRule, group_key: str) -> Incident | None:
-    return _locked().filter(rule=rule, group_key=group_key).exclude(state=IncidentState.RESOLVED).first()
+def _open_incident(fingerprint: str) -> Incident | None:
+    return _locked().filter(fingerprint=fingerprint).exclude(state=IncidentState.RESOLVED).first()
 
 
 # --- Acknowledge and resolve ----------------------------------------------------------------------
@@ -192,9 +202,9 @@ def _resolve(incident: Incident, *, actor: str, note: str = "") -> None:
 
 
 def resolve_matching(*, match: Match, actor: str, note: str = "") -> Incident | None:
-    """Resolve the open incident of (rule, group key), if any (Alertmanager's `resolved`)."""
+    """Resolve the open incident of the match's fingerprint, if any (Alertmanager's `resolved`)."""
     with transaction.atomic():
-        incident = _open_incident(match.rule, match.group_key)
+        incident = _open_incident(match.fingerprint)
         if incident is not None:
             _resolve(incident, actor=actor, note=note)
         return incident
