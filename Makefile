@@ -66,11 +66,13 @@ test: $(VENV)/.installed-dev $(VENV)/.embedded var
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 ## bench: the web role against a bare-DRF ceiling (same run, wrk), the whole pipeline (accepted/s,
-## decided/s, created->decided p50/p95), and the analysts' review queue at 100,000 payments
+## decided/s, created->decided p50/p95), deliveries/s through the delivery engine, and the analysts'
+## review queue at 100,000 payments
 bench: $(VENV)/.installed-dev var
 	scripts/bench/http.sh $(BENCH_SECONDS) 32
 	scripts/bench/pipeline.sh $(BENCH_SECONDS) 16
 	scripts/bench/pipeline.sh $(BENCH_SECONDS) 1
+	scripts/bench/deliveries.sh 2000 8
 	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='payproc_bench'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U postgres payproc_bench
 	$(PY) scripts/bench.py queue

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from audit.history import history_table
 from audit.services import delete_audited, save_audited
 from payproc.admin_base import ServiceAdmin
 
@@ -21,7 +22,6 @@ from .models import (
     EscalationLevel,
     EscalationPolicy,
     Incident,
-    IncidentEvent,
     IncidentState,
     Notification,
     Silence,
@@ -119,17 +119,6 @@ class SilenceAdmin(AuditedAdmin):
         super().save_model(request, obj, form, change)
 
 
-class IncidentEventInline(admin.TabularInline):
-    model = IncidentEvent
-    extra = 0
-    fields = ("at", "kind", "actor", "note")
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 class NotificationInline(admin.TabularInline):
     model = Notification
     fk_name = "incident"
@@ -158,8 +147,8 @@ class IncidentAdmin(admin.ModelAdmin):
     list_filter = ("state", "severity", "rule")
     search_fields = ("summary", "group_key")
     list_select_related = ("rule",)
-    readonly_fields = [field.name for field in Incident._meta.fields]
-    inlines = (IncidentEventInline, NotificationInline)
+    readonly_fields = [*(field.name for field in Incident._meta.fields), "history"]
+    inlines = (NotificationInline,)
     actions = ("acknowledge", "resolve")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -167,6 +156,10 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="history (audit log)")
+    def history(self, incident: Incident) -> str:
+        return history_table(incident)
 
     def _act(self, request: HttpRequest, queryset: QuerySet[Incident], service: Any, verb: str) -> None:
         done = 0

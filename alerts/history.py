@@ -1,18 +1,21 @@
-"""The incident's record: history rows and the `alerts.incident` events, written in the caller's transaction."""
+"""The incident's record: its history in the audit log and the `alerts.incident` events, written in the
+caller's transaction. Acknowledging and resolving write their audit entry in the service that makes the
+change (with the state before and after); the system's steps (opened, notified, escalated, silenced)
+are recorded here, so the audit log is the incident's one history."""
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
+from audit.services import record as audit_record
 from eventbus.outbox import enqueue_event
 
 from .events import INCIDENT
 from .metrics import INCIDENTS
-from .models import Incident, IncidentEvent
+from .models import Incident
 
 
 def record(incident: Incident, kind: str, *, actor: str = "system", note: str = "") -> None:
-    IncidentEvent.objects.create(incident=incident, at=timezone.now(), kind=kind, actor=actor, note=note[:500])
+    audit_record(actor=actor, action=f"incident.{kind.replace(' ', '_')}", target=incident, note=note)
 
 
 def emit(incident: Incident, change: str, *, actor: str) -> None:

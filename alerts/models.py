@@ -156,22 +156,6 @@ class Incident(models.Model):
         return self.state != IncidentState.RESOLVED
 
 
-class IncidentEvent(models.Model):
-    """The incident's history: opened, escalated, silenced, acknowledged, resolved, notified."""
-
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="history")
-    at = models.DateTimeField()
-    kind = models.CharField(max_length=30)
-    actor = models.CharField(max_length=150, default="system")
-    note = models.CharField(max_length=500, blank=True)
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind}"
-
-
 class NotificationStatus(models.TextChoices):
     PENDING = "pending", "pending"
     SENT = "sent", "sent"

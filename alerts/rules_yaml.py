@@ -1,10 +1,13 @@
-"""Alert rules and escalation policies as YAML (config/alert_rules.yaml): load into the database, export back."""
+"""Alert rules and escalation policies as YAML (config/alert_rules.yaml): load into the database, export back.
+Loading saves each policy, level and rule through the audit log (only what it changes), as the admin does."""
 
 from pathlib import Path
 from typing import Any
 
 import yaml
 from django.db import transaction
+
+from audit.services import delete_audited, save_audited
 
 from .matching import check_conditions, check_template
 from .models import AlertRule, EscalationLevel, EscalationPolicy
@@ -23,25 +26,16 @@ RULE_FIELDS = (
 )
 
 
-def load_alert_rules(path: str | Path) -> tuple[int, int]:
+def load_alert_rules(path: str | Path, *, actor: str) -> tuple[int, int]:
     """Create or update the policies and rules named in the file; others are left alone. Returns the counts."""
     document = yaml.safe_load(Path(path).read_text()) or {}
     with transaction.atomic():
         policies = document.get("escalation_policies", [])
         for item in policies:
-            policy, _ = EscalationPolicy.objects.update_or_create(
-                name=item["name"], defaults={"description": item.get("description", "")}
-            )
-            policy.levels.all().delete()
-            EscalationLevel.objects.bulk_create(
-                EscalationLevel(
-                    policy=policy,
-                    position=position,
-                    delay_seconds=level.get("delay_seconds", 0),
-                    targets=[str(target) for target in level.get("targets", [])],
-                )
-                for position, level in enumerate(item.get("levels", []))
-            )
+            policy = EscalationPolicy.objects.filter(name=item["name"]).first() or EscalationPolicy(name=item["name"])
+            policy.description = item.get("description", "")
+            save_audited(policy, actor=actor)
+            _load_levels(policy, item.get("levels", []), actor=actor)
         rules = document.get("rules", [])
         for item in rules:
             check_conditions(item.get("conditions", []))
@@ -49,16 +43,25 @@ def load_alert_rules(path: str | Path) -> tuple[int, int]:
             check_template(item.get("group_by", ""))
             check_template(item.get("condition", ""))
             policy_name = item.get("escalation_policy")
-            AlertRule.objects.update_or_create(
-                name=item["name"],
-                defaults={
-                    "event_type": item["event_type"],
-                    "summary": item["summary"],
-                    "escalation_policy": EscalationPolicy.objects.get(name=policy_name) if policy_name else None,
-                    **{name: item[name] for name in RULE_FIELDS if name in item},
-                },
-            )
+            rule = AlertRule.objects.filter(name=item["name"]).first() or AlertRule(name=item["name"])
+            rule.event_type, rule.summary = item["event_type"], item["summary"]
+            rule.escalation_policy = EscalationPolicy.objects.get(name=policy_name) if policy_name else None
+            for name in RULE_FIELDS:
+                if name in item:
+                    setattr(rule, name, item[name])
+            save_audited(rule, actor=actor)
     return len(policies), len(rules)
+
+
+def _load_levels(policy: EscalationPolicy, levels: list[dict[str, Any]], *, actor: str) -> None:
+    existing = {level.position: level for level in policy.levels.all()}
+    for position, item in enumerate(levels):
+        level = existing.pop(position, None) or EscalationLevel(policy=policy, position=position)
+        level.delay_seconds = item.get("delay_seconds", 0)
+        level.targets = [str(target) for target in item.get("targets", [])]
+        save_audited(level, actor=actor)
+    for extra in existing.values():
+        delete_audited(extra, actor=actor)
 
 
 def export_alert_rules() -> str:

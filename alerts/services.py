@@ -174,7 +174,6 @@ def acknowledge_incident(*, incident_id: Any, actor: str) -> Incident:
         incident.next_escalation_at = incident.acknowledged_at + timedelta(seconds=timeout) if timeout else None
         incident.save(update_fields=["state", "acknowledged_at", "acknowledged_by", "next_escalation_at"])
         _audit(incident, "acknowledge", actor=actor, before=IncidentState.FIRING)
-        history.record(incident, "acknowledged", actor=actor)
         update_messages(incident)
         history.emit(incident, "acknowledged", actor=actor)
     return incident
@@ -196,7 +195,6 @@ def _resolve(incident: Incident, *, actor: str, note: str = "") -> None:
     incident.next_escalation_at = None
     incident.save(update_fields=["state", "resolved_at", "resolved_by", "next_escalation_at"])
     _audit(incident, "resolve", actor=actor, before=before, note=note)
-    history.record(incident, "resolved", actor=actor, note=note)
     update_messages(incident)
     history.emit(incident, "resolved", actor=actor)
 
@@ -231,7 +229,8 @@ def resolve_quiet_incidents(*, now: datetime | None = None) -> int:
 
 
 def _audit(incident: Incident, verb: str, *, actor: str, before: str, note: str = "") -> None:
-    """People's acknowledgements and resolutions (admin, Telegram, Alertmanager) in the audit log."""
+    """Acknowledgements and resolutions (admin, Telegram, Alertmanager, the quiet period) in the audit log,
+    the incident's history."""
     record(
         actor=actor,
         action=f"incident.{verb}",

@@ -10,22 +10,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from access.reauth import RecentSignInRequired
+from audit.history import history_table
 from payproc.admin_base import ReadOnlyAdmin, ServiceAdmin
 
-from .models import AnalystReview, CardBin, FraudDecision, FraudRule, ListEntry, RiskThresholds, RuleChange
+from .models import AnalystReview, CardBin, FraudDecision, FraudRule, ListEntry, RiskThresholds
 from .services.lists import remove_list_entry, save_list_entry
 from .services.rule_sets import delete_rule, delete_thresholds, save_rule, save_thresholds
-
-
-class RuleChangeInline(admin.TabularInline):
-    model = RuleChange
-    extra = 0
-    fields = ("changed_at", "changed_by", "action", "before", "after")
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: FraudRule | None = None) -> bool:
-        return False
 
 
 class RuleSetAdmin(RecentSignInRequired, ServiceAdmin):
@@ -59,20 +49,17 @@ class FraudRuleAdmin(RuleSetAdmin):
     list_display = ("name", "rule_type", "score", "mode", "enabled", "merchant", "updated_at")
     list_filter = ("rule_type", "mode", "enabled")
     search_fields = ("name", "description")
-    inlines = (RuleChangeInline,)
+    readonly_fields = ("history",)
+
+    @admin.display(description="history (audit log)")
+    def history(self, rule: FraudRule) -> str:
+        return history_table(rule)
 
     def save_with(self, obj: FraudRule, *, actor: str) -> None:
         save_rule(rule=obj, actor=actor)
 
     def delete_with(self, obj: FraudRule, *, actor: str) -> None:
         delete_rule(rule=obj, actor=actor)
-
-
-@admin.register(RuleChange)
-class RuleChangeAdmin(ReadOnlyAdmin):
-    list_display = ("changed_at", "rule_name", "action", "changed_by")
-    list_filter = ("action",)
-    search_fields = ("rule_name", "changed_by")
 
 
 @admin.register(ListEntry)

@@ -46,26 +46,6 @@ class FraudRule(models.Model):
         validate_parameters(self.rule_type, self.parameters)
 
 
-class RuleChange(models.Model):
-    """Append-only history of rule edits: who, when, and the values before and after."""
-
-    rule = models.ForeignKey(FraudRule, null=True, on_delete=models.SET_NULL, related_name="changes")
-    rule_name = models.CharField(max_length=100)
-    action = models.CharField(
-        max_length=10, choices=[("created", "created"), ("updated", "updated"), ("deleted", "deleted")]
-    )
-    changed_by = models.CharField(max_length=150)
-    changed_at = models.DateTimeField(auto_now_add=True)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-
-    class Meta:
-        ordering: ClassVar = ["-changed_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.rule_name} {self.action} by {self.changed_by}"
-
-
 class RuleSetVersion(models.Model):
     """One published state of the whole rule set (rules and thresholds), numbered 1, 2, 3 …
 

@@ -46,7 +46,7 @@ RISK_ADMIN_PERMISSIONS = (
         for model in ("webhookendpoint", "webhookdelivery")
         for verb in ("view", "change")
     ]
-    + [("antifraud", "view_rulechange"), ("axes", "view_accessattempt"), ("axes", "delete_accessattempt")]
+    + [("axes", "view_accessattempt"), ("axes", "delete_accessattempt")]
     + [("antifraud", "add_ruleproposal"), ("antifraud", "approve_ruleproposal")]
 )
 

@@ -1,5 +1,5 @@
 """Changing rules and thresholds. Every create, update and delete leaves an audit entry (who, when,
-before, after) in its transaction; a rule's changes are also kept as RuleChange rows, shown on the rule.
+before, after) in its transaction: the audit log is the rules' history, and the rule's page shows it.
 Every change to the set publishes a new numbered RuleSetVersion in the same transaction, which each
 decision then names; a change of several rules at once (a document, an approved proposal) is one version.
 """
@@ -10,7 +10,7 @@ from django.db import transaction
 
 from audit.services import delete_audited, record, save_audited, snapshot
 
-from ..models import FraudRule, RiskThresholds, RuleChange, RuleSetVersion
+from ..models import FraudRule, RiskThresholds, RuleSetVersion
 from ..rule_documents import Document, fill_rule, live_document
 
 _FIELDS = ("name", "rule_type", "parameters", "score", "enabled", "mode", "merchant", "description")
@@ -59,14 +59,6 @@ def save_rule(*, rule: FraudRule, actor: str, publish: bool = True) -> FraudRule
         rule.save()
         after = rule_snapshot(rule)
         if before != after:
-            RuleChange.objects.create(
-                rule=rule,
-                rule_name=rule.name,
-                action="updated" if before else "created",
-                changed_by=actor,
-                before=before,
-                after=after,
-            )
             action = "fraudrule.change" if before else "fraudrule.add"
             record(actor=actor, action=action, target=rule, before=before, after=after)
             if publish:
@@ -77,9 +69,6 @@ def save_rule(*, rule: FraudRule, actor: str, publish: bool = True) -> FraudRule
 def delete_rule(*, rule: FraudRule, actor: str, publish: bool = True) -> None:
     with transaction.atomic():
         before = rule_snapshot(rule)
-        RuleChange.objects.create(
-            rule=rule, rule_name=rule.name, action="deleted", changed_by=actor, before=before, after=None
-        )
         record(actor=actor, action="fraudrule.delete", target=rule, before=before)
         rule.delete()
         if publish:

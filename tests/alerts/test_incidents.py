@@ -16,6 +16,7 @@ from alerts.services import (
     resolve_quiet_incidents,
 )
 from alerts.tasks import check_outbox_backlog
+from audit.models import AuditEntry
 from eventbus.models import OutboxEvent, ProcessedEvent
 
 from .helpers import decision_event
@@ -72,7 +73,7 @@ def test_a_silence_records_the_incident_but_sends_nothing(fraud_spike_rule):
     incident = Incident.objects.get()
     assert incident.match_count == 3
     assert not Notification.objects.exists()
-    assert incident.history.filter(kind="silenced", note__contains="load test").exists()
+    assert AuditEntry.objects.filter(action="incident.silenced", note__contains="load test").exists()
 
 
 def test_a_silence_for_another_group_does_not_mute(fraud_spike_rule):
@@ -138,7 +139,7 @@ def test_acknowledging_stops_escalation(fraud_spike_rule, on_call_user, settings
 
         assert escalate_due_incidents() == 0
     assert targets() == ["1001"]
-    assert incident.history.filter(kind="acknowledged", actor="olga").exists()
+    assert AuditEntry.objects.filter(action="incident.acknowledge", actor="olga", object_id=str(incident.pk)).exists()
     update = Notification.objects.get(kind="update")
     assert "Acknowledged by olga" in update.text and update.reply_to.kind == "message"
 
@@ -162,7 +163,7 @@ def test_an_acknowledgement_nobody_follows_with_a_resolve_runs_out_and_the_incid
     assert sorted(targets()) == ["1001", "2002", "2003"]
     latest = Notification.objects.filter(kind="message").order_by("-pk").first()
     assert "Acknowledged by olga, not resolved: firing again" in latest.text
-    assert incident.history.filter(kind="acknowledgement expired").exists()
+    assert AuditEntry.objects.filter(action="incident.acknowledgement_expired", object_id=str(incident.pk)).exists()
     assert OutboxEvent.objects.filter(event_type="alerts.incident", envelope__data__change="refired").exists()
     # The buttons are back: the incident can be acknowledged again.
     assert acknowledge_incident(incident_id=incident.pk, actor="olga").state == IncidentState.ACKNOWLEDGED

@@ -100,7 +100,7 @@ def test_default_rules_load_and_export_back_to_the_same_yaml(db, tmp_path: Path,
     (tmp_path / "rules.yaml").write_text(exported)
     AlertRule.objects.all().delete()
     EscalationPolicy.objects.all().delete()
-    assert load_alert_rules(tmp_path / "rules.yaml") == (1, 7)
+    assert load_alert_rules(tmp_path / "rules.yaml", actor="test") == (1, 7)
     assert export_alert_rules() == exported
     assert AlertRule.objects.get(name="fraud-spike").escalation_policy.levels.count() == 2
 
@@ -113,3 +113,29 @@ def test_loading_a_file_with_a_bad_operator_fails_and_changes_nothing(db, tmp_pa
     with pytest.raises(CommandError, match="unknown operator"):
         call_command("load_alert_rules", str(tmp_path / "bad.yaml"))
     assert not AlertRule.objects.exists()
+
+
+def test_loading_rules_is_audited_once_and_a_second_load_changes_nothing(db, tmp_path: Path):
+    from audit.models import AuditEntry
+
+    call_command("load_alert_rules")
+    first = AuditEntry.objects.filter(object_type__startswith="alerts.").count()
+    assert AuditEntry.objects.filter(action="alertrule.add", object_id=str(AlertRule.objects.get(name="prometheus").pk))
+    assert AuditEntry.objects.filter(action="escalationlevel.add").count() == 2
+    assert all(actor.startswith("manage.py") for actor in AuditEntry.objects.values_list("actor", flat=True))
+
+    call_command("load_alert_rules")
+    assert AuditEntry.objects.filter(object_type__startswith="alerts.").count() == first
+
+    (tmp_path / "rules.yaml").write_text(
+        (Path(settings_file()).read_text()).replace("threshold: 20\n", "threshold: 25\n", 1)
+    )
+    call_command("load_alert_rules", str(tmp_path / "rules.yaml"))
+    [changed] = AuditEntry.objects.filter(action="alertrule.change")
+    assert (changed.before["threshold"], changed.after["threshold"]) == (20, 25)
+
+
+def settings_file() -> str:
+    from django.conf import settings
+
+    return settings.ALERT_RULES_FILE

@@ -10,7 +10,7 @@ from django.utils import timezone
 from antifraud.adapters import get_velocity_store
 from antifraud.adapters.redis_velocity import RedisVelocityStore
 from antifraud.facts import PaymentFacts
-from antifraud.models import FraudDecision, FraudRule, RiskThresholds, RuleChange
+from antifraud.models import FraudDecision, FraudRule, RiskThresholds
 from antifraud.scoring import assess
 from antifraud.services.decisions import decide_transaction
 from antifraud.services.lists import add_list_entry
@@ -270,8 +270,10 @@ def test_rule_changes_are_recorded_with_before_and_after(rule):
     created.score = 35
     save_rule(rule=created, actor="alice")
 
-    changes = list(RuleChange.objects.order_by("changed_at", "id"))
-    assert [(c.action, c.changed_by) for c in changes] == [("created", "test"), ("updated", "alice")]
+    from audit.models import AuditEntry
+
+    changes = list(AuditEntry.objects.filter(object_type="antifraud.FraudRule").order_by("at", "id"))
+    assert [(c.action, c.actor) for c in changes] == [("fraudrule.add", "test"), ("fraudrule.change", "alice")]
     assert changes[1].before["score"] == 30 and changes[1].after["score"] == 35
 
 

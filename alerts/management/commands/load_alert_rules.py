@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from alerts.matching import InvalidCondition
 from alerts.rules_yaml import load_alert_rules
+from audit.services import command_actor
 
 
 class Command(BaseCommand):
@@ -15,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, path: str | None, **options: Any) -> None:
         try:
-            policies, rules = load_alert_rules(path or settings.ALERT_RULES_FILE)
+            policies, rules = load_alert_rules(path or settings.ALERT_RULES_FILE, actor=command_actor())
         except (InvalidCondition, KeyError) as exc:
             raise CommandError(f"invalid alert rules file: {exc}") from exc
         self.stdout.write(f"loaded {policies} escalation policies and {rules} alert rules")
