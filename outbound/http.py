@@ -35,6 +35,16 @@ class SendFailed(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Request:
+    url: str
+    body: bytes
+    headers: dict[str, str]
+    deadline_seconds: float
+    public_only: bool  # refuse a host with any non-public address (SSRF)
+    max_response_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     status_code: int
     body_start: bytes  # the first bytes of the body, up to the cap
@@ -45,79 +55,58 @@ def _tls() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
-def post(
-    url: str,
-    *,
-    body: bytes,
-    headers: dict[str, str],
-    deadline_seconds: float,
-    public_only: bool,
-    max_response_bytes: int,
-) -> Answer:
-    return asyncio.run(
-        _post(
-            url,
-            body=body,
-            headers=headers,
-            deadline_seconds=deadline_seconds,
-            public_only=public_only,
-            max_response_bytes=max_response_bytes,
-        )
-    )
+def post(request: Request) -> Answer:
+    return asyncio.run(_post(request))
 
 
-async def _post(
-    url: str,
-    *,
-    body: bytes,
-    headers: dict[str, str],
-    deadline_seconds: float,
-    public_only: bool,
-    max_response_bytes: int,
-) -> Answer:
-    parts = urlsplit(url)
+async def _post(request: Request) -> Answer:
+    parts = urlsplit(request.url)
     host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
     addresses: list[IPAddress] = []
     try:
-        async with asyncio.timeout(deadline_seconds):
+        async with asyncio.timeout(request.deadline_seconds):
             loop = asyncio.get_running_loop()
             addresses = await loop.run_in_executor(
-                _resolvers, functools.partial(resolve, host, port, public_only=public_only)
+                _resolvers, functools.partial(resolve, host, port, public_only=request.public_only)
             )
             failure: Exception | None = None
             for ip in addresses:
                 try:
-                    return await _post_to(ip, url, body=body, headers=headers, max_response_bytes=max_response_bytes)
+                    return await _post_to(ip, request)
                 except httpx.ConnectError as exc:  # this address is unreachable: try the next one
                     failure = exc
             raise SendFailed(f"could not connect to {host}: {_without(addresses, failure)}")
     except TimeoutError:
-        raise SendFailed(f"no complete answer within the {deadline_seconds:g} s deadline") from None
+        raise SendFailed(f"no complete answer within the {request.deadline_seconds:g} s deadline") from None
     except httpx.HTTPError as exc:
         raise SendFailed(f"{type(exc).__name__}: {_without(addresses, exc)}") from None
 
 
-async def _post_to(ip: IPAddress, url: str, *, body: bytes, headers: dict[str, str], max_response_bytes: int) -> Answer:
-    parts = urlsplit(url)
+async def _post_to(ip: IPAddress, request: Request) -> Answer:
+    parts = urlsplit(request.url)
     literal = f"[{ip}]" if ip.version == 6 else str(ip)
     pinned = parts._replace(netloc=f"{literal}:{parts.port or (443 if parts.scheme == 'https' else 80)}").geturl()
     host_header = parts.netloc.rsplit("@", 1)[-1]  # the host (and port) as the merchant wrote it
     extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
     # The deadline is enforced around the whole call; httpx's own timeouts only bound each socket wait.
     async with httpx.AsyncClient(verify=_tls(), trust_env=False, follow_redirects=False, timeout=None) as client:  # noqa: S113
-        request = client.build_request(
-            "POST", pinned, content=body, headers={**headers, "Host": host_header}, extensions=extensions
+        sent = client.build_request(
+            "POST",
+            pinned,
+            content=request.body,
+            headers={**request.headers, "Host": host_header},
+            extensions=extensions,
         )
-        response = await client.send(request, stream=True)
-        received = bytearray()
+        response = await client.send(sent, stream=True)
+        received, cap = bytearray(), request.max_response_bytes
         try:
             async for chunk in response.aiter_raw():
                 received += chunk
-                if len(received) >= max_response_bytes:
+                if len(received) >= cap:
                     break
         finally:
             await response.aclose()
-        return Answer(status_code=response.status_code, body_start=bytes(received[:max_response_bytes]))
+        return Answer(status_code=response.status_code, body_start=bytes(received[:cap]))
 
 
 def _without(addresses: list[IPAddress], error: object) -> str:

@@ -56,12 +56,14 @@ class WebhookChannel:
         try:
             check_url_shape(endpoint.url)  # again: the rules may have tightened since it was saved
             answer = http.post(
-                endpoint.url,
-                body=body.encode(),
-                headers=headers,
-                deadline_seconds=deadline_seconds,
-                public_only=public_only(endpoint.url),
-                max_response_bytes=settings.OUTBOUND_RESPONSE_MAX_BYTES,
+                http.Request(
+                    url=endpoint.url,
+                    body=body.encode(),
+                    headers=headers,
+                    deadline_seconds=deadline_seconds,
+                    public_only=public_only(endpoint.url),
+                    max_response_bytes=settings.OUTBOUND_RESPONSE_MAX_BYTES,
+                )
             )
         except (WebhookUrlRefused, AddressRefused, http.SendFailed) as exc:
             return Attempt(delivered=False, error=exc.message)

@@ -8,15 +8,6 @@ BEFORE_THE_MOVE = [("antifraud", "0004_review_queue"), ("audit", None)]
 AFTER_THE_MOVE = [("antifraud", "0005_audit_moves_to_its_own_app"), ("audit", "0001_initial")]
 
 
-@pytest.fixture
-def back_to_the_latest_schema():
-    """Migrate every app forward again afterwards: later tests need the tables of later migrations."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
 def test_entries_written_before_the_move_are_copied_with_their_time_and_app_label(back_to_the_latest_schema):
     executor = MigrationExecutor(connection)

@@ -14,14 +14,6 @@ AFTER = [("antifraud", "0014_rule_history_in_audit_log"), ("alerts", "0006_incid
 LONG_AGO = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
 
 
-@pytest.fixture
-def back_to_the_latest_schema():
-    yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
 def test_history_rows_reach_the_audit_log_once_with_their_time(back_to_the_latest_schema):
     executor = MigrationExecutor(connection)

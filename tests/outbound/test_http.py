@@ -16,8 +16,8 @@ from .receivers import HostileReceiver
 
 def _post(url: str, *, deadline: float = 1.5, public_only: bool = False, cap: int = 4096) -> http.Answer:
     return http.post(
-        url, body=b"{}", headers={"Payproc-Event-Id": "evt_1"}, deadline_seconds=deadline,
-        public_only=public_only, max_response_bytes=cap,
+        http.Request(url=url, body=b"{}", headers={"Payproc-Event-Id": "evt_1"}, deadline_seconds=deadline,
+                     public_only=public_only, max_response_bytes=cap)
     )  # fmt: skip
 
 
