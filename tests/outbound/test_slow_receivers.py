@@ -45,7 +45,9 @@ def _start(role: str, env: dict[str, str]) -> subprocess.Popen:
 
 
 def _stop(process: subprocess.Popen) -> str:
-    os.killpg(process.pid, signal.SIGTERM)
+    """SIGTERM to the role's own process (the entrypoint execs it): a Celery worker then finishes and records
+    the attempts under way, so every connection a receiver saw has its attempt recorded."""
+    process.send_signal(signal.SIGTERM)
     try:
         return process.communicate(timeout=30)[0]
     except subprocess.TimeoutExpired:
