@@ -11,8 +11,9 @@ record what happened. Channels only say how to send one message and what to do w
 - **Fair.** At most `max_in_flight` messages per target (an endpoint, a chat) are leased at a time, so one
   dead receiver holds at most that many sender processes; leasing is serialised per channel (a
   PostgreSQL advisory lock) so the bound holds with several beat ticks and workers. A send that ends
-  leases the next due message of its own target, so a busy receiver is served at its bound without
-  waiting for the next dispatch.
+  hands its lease over to the next due message of its own target in the same transaction (the count
+  does not change, so no lock is needed), so a busy receiver is served at its bound without waiting
+  for the next dispatch.
 """
 
 import logging
@@ -112,28 +113,31 @@ def send(channel: Channel, *, message_id: str, token: uuid.UUID, manual: bool = 
         logger.exception("%s message %s: the attempt raised", channel.name, message_id)
         outcome = Attempt(delivered=False, error=f"internal error while sending ({type(exc).__name__})")
     ATTEMPT_SECONDS.labels(channel=channel.name).observe(time.monotonic() - began)
-    _record(channel, message, outcome, policy=policy, token=token, manual=manual)
-    if not current_app.conf.task_always_eager:  # in-process tasks would recurse: the dispatch loop serves them
-        _continue_with(channel, getattr(message, channel.target_field), policy=policy)
+    # In-process tasks (eager) would recurse through the whole backlog: there the dispatch loop serves it.
+    hand_over = not manual and not current_app.conf.task_always_eager
+    following = _record(channel, message, outcome, policy=policy, token=token, manual=manual, hand_over=hand_over)
+    if following is not None:
+        _queue_send(channel, following[0], token=following[1], manual=False)
     return outcome.delivered
 
 
-def _continue_with(channel: Channel, target: object, *, policy: Policy) -> None:
-    """Lease the next due message of the same target, if its bound allows, and queue its send."""
-    model, now, token = channel.model, timezone.now(), uuid.uuid4()
-    with transaction.atomic():
-        _serialise(channel)
-        mine = model.objects.filter(**{channel.target_field: target})
-        if mine.filter(lease_token__isnull=False).count() >= policy.max_in_flight:
-            return
-        due = channel.due(mine.filter(status=model.STATUS_PENDING, next_attempt_at__lte=now, lease_token__isnull=True))
-        following = due.order_by("next_attempt_at", "pk").values_list("pk", flat=True).first()
-        if following is None:
-            return
-        model.objects.filter(pk=following, lease_token__isnull=True).update(
-            lease_token=token, lease_until=now + timedelta(seconds=settings.OUTBOUND_QUEUE_LEASE_SECONDS)
-        )
-    _queue_send(channel, following, token=token, manual=False)
+def _lease_following(channel: Channel, message: OutboundMessage, *, now: datetime) -> tuple[object, uuid.UUID] | None:
+    """Lease the next due message of the message's own target, in the transaction that releases its lease:
+    the target's count of leased messages never changes, so no count or lock is needed for its bound."""
+    model = channel.model
+    mine = model.objects.filter(**{channel.target_field: getattr(message, channel.target_field)})
+    due = channel.due(mine.filter(status=model.STATUS_PENDING, next_attempt_at__lte=now, lease_token__isnull=True))
+    following = (
+        due.select_for_update(skip_locked=True, of=("self",))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    token = uuid.uuid4()
+    leased = following is not None and model.objects.filter(pk=following, lease_token__isnull=True).update(
+        lease_token=token, lease_until=now + timedelta(seconds=settings.OUTBOUND_QUEUE_LEASE_SECONDS)
+    )
+    return (following, token) if leased else None
 
 
 def _record(
@@ -145,7 +149,10 @@ def _record(
     token: uuid.UUID,
     manual: bool,
     label: str | None = None,
-) -> None:
+    hand_over: bool = False,
+) -> tuple[object, uuid.UUID] | None:
+    """Record the outcome and release the lease; with `hand_over`, lease the target's next due message in
+    the same transaction and return it (to be queued)."""
     model, now = channel.model, timezone.now()
     columns = {"sending": False, "lease_token": None, "lease_until": None, "last_error": outcome.error[:500]}
     columns |= outcome.recorded
@@ -162,15 +169,19 @@ def _record(
         delay = outcome.retry_after if outcome.retry_after is not None else backoff_seconds(policy, message.attempts)
         columns["next_attempt_at"] = now + timedelta(seconds=max(delay, 1.0))
         label = label or "retry"
+    following = None
     with transaction.atomic():
         recorded = model.objects.filter(pk=message.pk, lease_token=token).update(**columns)
         if recorded and gave_up:
             channel.gave_up(message, reason=outcome.error)
+        if recorded and hand_over:
+            following = _lease_following(channel, message, now=now)
     for name, value in columns.items():
         setattr(message, name, value)
     ATTEMPTS.labels(channel=channel.name, outcome=label).inc()
     if not outcome.delivered:
         logger.info("%s message %s: %s (attempt %d)", channel.name, message.pk, outcome.error, message.attempts)
+    return following
 
 
 def _age_seconds(message: OutboundMessage, now: datetime) -> float:
