@@ -147,3 +147,50 @@ def test_public_forms_are_accepted():
 
     for address in ("93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "64:ff9b::5db8:d822", "2002:5db8:d822::1"):
         assert is_public(ip_address(address)), address
+
+
+@pytest.fixture
+def tls_receiver(monkeypatch):
+    """An HTTPS receiver on 127.0.0.1 whose certificate names hooks.example.test, issued by a test CA the
+    sender trusts (in place of the public CAs)."""
+    import ssl
+
+    import trustme
+
+    authority = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("hooks.example.test").configure_cert(context)
+    trusting = ssl.create_default_context()
+    authority.configure_trust(trusting)
+    monkeypatch.setattr(http, "_tls", lambda: trusting)
+    hosts: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            hosts.append(self.headers["Host"])
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], hosts
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_pinned_tls_connection_checks_the_certificate_against_the_hostname(stand_in_dns, tls_receiver):
+    port, hosts = tls_receiver
+    answers, _ = stand_in_dns
+    answers["hooks.example.test"] = ["127.0.0.1"]  # the connection goes to this address ...
+    answers["other.example.test"] = ["127.0.0.1"]
+
+    # ... and TLS still verifies the name: SNI and the certificate are the hostname's, not the address's.
+    assert _post(f"https://hooks.example.test:{port}/hooks").status_code == 204
+    assert hosts == [f"hooks.example.test:{port}"]
+    with pytest.raises(http.SendFailed, match=r"certificate|hostname"):
+        _post(f"https://other.example.test:{port}/hooks")  # the same address, a name the certificate lacks

@@ -124,5 +124,10 @@ def test_consumer_lag_is_reported_per_group_and_topic(kafka, settings, api_key, 
         pump(bridge, lambda: len(handler_calls.keys) == 5)
         bridge.report_lag(every_seconds=0)
         assert sample("payproc_kafka_consumer_lag", **lag) == 0
+        import redis
+
+        waiting = redis.Redis.from_url(settings.CELERY_BROKER_URL).llen(settings.OUTBOUND_QUEUE)
+        depth = REGISTRY.get_sample_value("payproc_celery_queue_depth", {"queue": settings.OUTBOUND_QUEUE})
+        assert depth == waiting  # the deliveries queue is read beside the lag
     finally:
         bridge.close()
