@@ -17,7 +17,7 @@ STACK_ENV ?= DJANGO_SETTINGS_MODULE=payproc.settings.local \
 	KAFKA_ENABLE_IDEMPOTENCE=$${KAFKA_ENABLE_IDEMPOTENCE:-false} \
 	CLICKHOUSE_URL=$${CLICKHOUSE_URL:-clickhouse://127.0.0.1:19000/payproc}
 
-$(VENV)/.installed-%: requirements/%.txt requirements/base.txt requirements/card-bins.txt
+$(VENV)/.installed-%: requirements/%.txt requirements/base.txt requirements/test.txt requirements/production.txt requirements/card-bins.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet -r requirements/$*.txt
