@@ -23,6 +23,10 @@ class AddressRefused(Exception):
         self.message = message
 
 
+class NonPublicAddress(AddressRefused):
+    """The host resolves, but to an address that is not public (an operator may list the host to allow it)."""
+
+
 def is_public(ip: IPAddress) -> bool:
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None or ip in _IPV4_COMPATIBLE or ip in _NAT64_LOCAL:
@@ -45,5 +49,5 @@ def resolve(host: str, port: int, *, public_only: bool) -> list[IPAddress]:
         raise AddressRefused(f"host {host} does not resolve.") from None
     addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in found))
     if public_only and not all(is_public(ip) for ip in addresses):
-        raise AddressRefused(f"host {host} resolves to a non-public address.")
+        raise NonPublicAddress(f"host {host} resolves to a non-public address.")
     return addresses

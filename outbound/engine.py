@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Window
+from django.db.models import Count, F, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -57,18 +57,15 @@ def time_limit_seconds(policy: Policy) -> float:
 
 def dispatch(channel: Channel, *, limit: int | None = None) -> int:
     """Lease the channel's due messages (up to `limit`) and queue a send for each; returns how many."""
-    now = timezone.now()
-    token = uuid.uuid4()
+    now, token, policy = timezone.now(), uuid.uuid4(), Policy.of(channel.name)
     with transaction.atomic():
         _serialise(channel)
-        _recover_lost(channel, now=now)
-        picked = _pick_due(channel, now=now, limit=limit or settings.OUTBOUND_DISPATCH_BATCH)
+        _recover_lost(channel, policy=policy, now=now)
+        picked = _pick_due(channel, policy=policy, now=now, limit=limit or settings.OUTBOUND_DISPATCH_BATCH)
         if picked:
-            channel.model.objects.filter(pk__in=picked, lease_token__isnull=True).update(
-                lease_token=token, lease_until=now + timedelta(seconds=settings.OUTBOUND_QUEUE_LEASE_SECONDS)
-            )
+            _lease(channel.model.objects.filter(pk__in=picked), token=token, now=now)
     for message_id in picked:
-        _queue_send(channel, message_id, token=token, manual=False)
+        _queue_send(channel, message_id, policy=policy, token=token, manual=False)
     return len(picked)
 
 
@@ -76,12 +73,17 @@ def send_now(channel: Channel, message_id: object) -> bool:
     """Queue one more attempt of a message now, whatever its status (an operator's or merchant's retry):
     False when it is already queued or being sent. A manual attempt that fails changes no schedule."""
     token = uuid.uuid4()
-    leased = channel.model.objects.filter(pk=message_id, lease_token__isnull=True).update(
-        lease_token=token, lease_until=timezone.now() + timedelta(seconds=settings.OUTBOUND_QUEUE_LEASE_SECONDS)
-    )
+    leased = _lease(channel.model.objects.filter(pk=message_id), token=token, now=timezone.now())
     if leased:
-        _queue_send(channel, message_id, token=token, manual=True)
+        _queue_send(channel, message_id, policy=Policy.of(channel.name), token=token, manual=True)
     return bool(leased)
+
+
+def _lease(messages: QuerySet, *, token: uuid.UUID, now: datetime) -> int:
+    """Lease those of the messages nobody holds to `token`, queued for a sender; returns how many."""
+    return messages.filter(lease_token__isnull=True).update(
+        lease_token=token, lease_until=now + timedelta(seconds=settings.OUTBOUND_QUEUE_LEASE_SECONDS)
+    )
 
 
 def dispatch_soon(channel_name: str) -> None:
@@ -117,7 +119,7 @@ def send(channel: Channel, *, message_id: str, token: uuid.UUID, manual: bool = 
     hand_over = not manual and not current_app.conf.task_always_eager
     following = _record(channel, message, outcome, policy=policy, token=token, manual=manual, hand_over=hand_over)
     if following is not None:
-        _queue_send(channel, following[0], token=following[1], manual=False)
+        _queue_send(channel, following[0], policy=policy, token=following[1], manual=False)
     return outcome.delivered
 
 
@@ -134,9 +136,7 @@ def _lease_following(channel: Channel, message: OutboundMessage, *, now: datetim
         .first()
     )
     token = uuid.uuid4()
-    leased = following is not None and model.objects.filter(pk=following, lease_token__isnull=True).update(
-        lease_token=token, lease_until=now + timedelta(seconds=settings.OUTBOUND_QUEUE_LEASE_SECONDS)
-    )
+    leased = following is not None and _lease(model.objects.filter(pk=following), token=token, now=now)
     return (following, token) if leased else None
 
 
@@ -195,25 +195,19 @@ def _serialise(channel: Channel) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(f"outbound:{channel.name}".encode())])
 
 
-def _recover_lost(channel: Channel, *, now: datetime) -> None:
+def _recover_lost(channel: Channel, *, policy: Policy, now: datetime) -> None:
     """Leases that ran out: a queued send that never started is simply due again; an attempt that started
     and never recorded its outcome (its worker died or hit the time limit) is recorded as failed."""
-    expired = list(channel.model.objects.filter(lease_token__isnull=False, lease_until__lte=now))
-    policy = Policy.of(channel.name)
-    for message in expired:
-        if not message.sending:
-            channel.model.objects.filter(pk=message.pk, lease_token=message.lease_token).update(
-                lease_token=None, lease_until=None
-            )
-            continue
+    expired = channel.model.objects.filter(lease_token__isnull=False, lease_until__lte=now)
+    expired.filter(sending=False).update(lease_token=None, lease_until=None)
+    for message in expired.filter(sending=True):
         lost = Attempt(delivered=False, error=LOST)
         _record(channel, message, lost, policy=policy, token=message.lease_token, manual=False, label="lost")
 
 
-def _pick_due(channel: Channel, *, now: datetime, limit: int) -> list[object]:
+def _pick_due(channel: Channel, *, policy: Policy, now: datetime, limit: int) -> list[object]:
     """Due messages, oldest first, at most `max_in_flight` leased per target counting those in flight."""
-    model, target = channel.model, channel.target_field
-    cap = Policy.of(channel.name).max_in_flight
+    model, target, cap = channel.model, channel.target_field, policy.max_in_flight
     in_flight = dict(
         model.objects.filter(lease_token__isnull=False)
         .values(target)
@@ -236,8 +230,7 @@ def _pick_due(channel: Channel, *, now: datetime, limit: int) -> list[object]:
     return [pk for pk, key, rank in candidates if rank + in_flight.get(key, 0) <= cap][:limit]
 
 
-def _queue_send(channel: Channel, message_id: object, *, token: uuid.UUID, manual: bool) -> None:
-    policy = Policy.of(channel.name)
+def _queue_send(channel: Channel, message_id: object, *, policy: Policy, token: uuid.UUID, manual: bool) -> None:
     try:
         current_app.signature(SEND_TASK, args=(channel.name, str(message_id), str(token), manual)).apply_async(
             time_limit=time_limit_seconds(policy)

@@ -13,7 +13,7 @@ import functools
 import ssl
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import certifi
 import httpx
@@ -59,9 +59,13 @@ def post(request: Request) -> Answer:
     return asyncio.run(_post(request))
 
 
+def _port(parts: SplitResult) -> int:
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
 async def _post(request: Request) -> Answer:
     parts = urlsplit(request.url)
-    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    host, port = parts.hostname or "", _port(parts)
     addresses: list[IPAddress] = []
     try:
         async with asyncio.timeout(request.deadline_seconds):
@@ -85,7 +89,7 @@ async def _post(request: Request) -> Answer:
 async def _post_to(ip: IPAddress, request: Request) -> Answer:
     parts = urlsplit(request.url)
     literal = f"[{ip}]" if ip.version == 6 else str(ip)
-    pinned = parts._replace(netloc=f"{literal}:{parts.port or (443 if parts.scheme == 'https' else 80)}").geturl()
+    pinned = parts._replace(netloc=f"{literal}:{_port(parts)}").geturl()
     host_header = parts.netloc.rsplit("@", 1)[-1]  # the host (and port) as the merchant wrote it
     extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
     # The deadline is enforced around the whole call; httpx's own timeouts only bound each socket wait.

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from outbound.addresses import AddressRefused, resolve
+from outbound.addresses import AddressRefused, NonPublicAddress, resolve
 
 from .errors import WebhookUrlRefused
 
@@ -43,6 +43,9 @@ def check_url(url: str) -> None:
         return
     try:
         resolve(parts.hostname or "", parts.port or 443, public_only=True)
+    except NonPublicAddress as exc:
+        raise WebhookUrlRefused(
+            f"url {exc.message} List it in WEBHOOK_ALLOWED_HOSTS to allow it.", param="url"
+        ) from None
     except AddressRefused as exc:
-        hint = "" if "non-public" not in exc.message else " List it in WEBHOOK_ALLOWED_HOSTS to allow it."
-        raise WebhookUrlRefused(f"url {exc.message}{hint}", param="url") from None
+        raise WebhookUrlRefused(f"url {exc.message}", param="url") from None

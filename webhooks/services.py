@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import delete_audited, record
-from outbound import engine
+from outbound import channels, engine
 from transactions.models import Merchant
 
 from .addresses import check_url
@@ -62,11 +62,10 @@ def rotate_secret(*, endpoint: WebhookEndpoint, actor: str, expire_now: bool = F
     now = timezone.now()
     with transaction.atomic():
         WebhookEndpoint.objects.select_for_update().filter(pk=endpoint.pk).first()
-        WebhookSecret.objects.filter(endpoint=endpoint, expires_at__isnull=True).update(
-            expires_at=now if expire_now else now + ROTATION_OVERLAP
-        )
+        signing = WebhookSecret.objects.filter(endpoint=endpoint, expires_at__isnull=True)
         if expire_now:  # secrets still in their overlap stop too
-            WebhookSecret.objects.filter(endpoint=endpoint, expires_at__gt=now).update(expires_at=now)
+            signing |= WebhookSecret.objects.filter(endpoint=endpoint, expires_at__gt=now)
+        signing.update(expires_at=now if expire_now else now + ROTATION_OVERLAP)
         record(
             actor=actor,
             action="webhookendpoint.expire_secret" if expire_now else "webhookendpoint.rotate_secret",
@@ -103,7 +102,7 @@ def retry_delivery(*, delivery: WebhookDelivery, actor: str) -> WebhookDelivery:
     answer does not wait for it. A retry that fails changes neither the delivery's schedule nor its endpoint."""
     if delivery.endpoint.status != EndpointStatus.ENABLED:
         raise DeliveryNotRetryable("The endpoint is disabled: enable it first.")
-    if not engine.send_now(WebhookChannel(), delivery.pk):
+    if not engine.send_now(channels.get(WebhookChannel.name), delivery.pk):
         raise DeliveryNotRetryable("This delivery is being sent right now: look again in a moment.")
     record(actor=actor, action="webhookdelivery.resend", target=delivery, note=f"event {delivery.event_id}")
     delivery.refresh_from_db()
