@@ -127,3 +127,12 @@ def test_a_risk_admin_enables_expires_and_resends_and_each_is_audited_as_them(en
     assert actions == {"webhookendpoint.enable", "webhookendpoint.expire_secret", "webhookdelivery.resend"}
     enabled = AuditEntry.objects.get(actor="rita", action="webhookendpoint.enable")
     assert (enabled.before["status"], enabled.after["status"]) == ("disabled", "enabled")
+
+
+@pytest.mark.parametrize("value", [0, "true", None])
+def test_expire_now_must_be_a_json_boolean(api, endpoint, value):
+    refused = _post(api, f"/webhook_endpoints/{endpoint['id']}/rotate_secret", {"expire_now": value})
+
+    assert refused.status_code == 400 and error_of(refused)["param"] == "expire_now"
+    [secret] = WebhookEndpoint.objects.get().secrets.all()  # nothing rotated
+    assert secret.expires_at is None
