@@ -54,6 +54,8 @@ def decision_row(envelope: dict[str, Any], created_at: datetime | None = None) -
         "fired_rules": [rule["rule"] for rule in data["fired_rules"]],
         "shadow_rules": [rule["rule"] for rule in data.get("shadow_rules", [])],
         "rules_version": data.get("rules_version") or 0,
+        "feature_names": list(data.get("features", {})),
+        "feature_values": [float(value) for value in data.get("features", {}).values()],
         "amount_minor": data["amount_minor"],
         "currency": data["currency"],
         "created_at": created_at or decided_at,

@@ -31,6 +31,7 @@ def decision_data(
         "fired_rules": decision.fired_rules if decision else [],
         "shadow_rules": decision.shadow_rules if decision else [],
         "rules_version": decision.rules_version if decision else None,
+        "features": decision.features if decision else {},
         "amount_minor": tx.amount_minor,
         "currency": tx.currency,
         "review_at": decision.review_at if decision else 0,

@@ -177,6 +177,11 @@ class FraudDecision(models.Model):
     review_at = models.PositiveSmallIntegerField()
     decline_at = models.PositiveSmallIntegerField()
     decided_at = models.DateTimeField(auto_now_add=True)
+    features = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The model's inputs as scoring computed them (antifraud/features.py); absent values left out.",
+    )
 
     def __str__(self) -> str:
         return f"{self.outcome} ({self.score})"

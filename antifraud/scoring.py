@@ -8,7 +8,7 @@ merchant's rules are loaded once per rules version (any rule or threshold change
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -16,8 +16,10 @@ from django.db.models import Q
 
 from payproc.cache_versions import VersionedMemo
 
-from .adapters.ports import VelocityStore
+from .adapters.ports import VelocityStore, WindowUpdate
 from .facts import PaymentFacts
+from .features import Vector, feature_windows, feature_vector
+from .merchant_profiles import merchant_profile
 from .models import FraudRule, ListType, Outcome, RiskThresholds
 from .rule_documents import Document, rule_item
 from .rule_parameters import RuleMode
@@ -58,6 +60,7 @@ class Assessment:
     thresholds: Thresholds = Thresholds(0, 0)
     shadow: list[FiredRule] = field(default_factory=list)
     rules_version: int | None = None
+    features: Vector = field(default_factory=dict)
 
 
 def thresholds_for(merchant_id: str) -> Thresholds:
@@ -179,12 +182,11 @@ def assess_many(
 ) -> list[Assessment]:
     """Score payments in order: a later payment of the batch sees the earlier ones in its windows.
     `rule_sets` gives each merchant's rules: the live ones, or a document's (the backtest)."""
-    by_merchant = {merchant_id: rule_sets(merchant_id) for merchant_id in {facts.merchant_id for facts in payments}}
+    merchants = {facts.merchant_id for facts in payments}
+    by_merchant = {merchant_id: rule_sets(merchant_id) for merchant_id in merchants}
+    profiles = {merchant_id: merchant_profile(merchant_id) for merchant_id in merchants}
     sets = [by_merchant[facts.merchant_id] for facts in payments]
-    updates = [
-        [update for rule in rules.rules if rule.windows for update in rule.windows(rule.parameters, facts)]
-        for facts, rules in zip(payments, sets, strict=True)
-    ]
+    updates = [_window_updates(facts, rules) for facts, rules in zip(payments, sets, strict=True)]
     stats = iter(velocity.record_many([update for per_payment in updates for update in per_payment]))
     hits = list_hits_many(payments)
     assessments = []
@@ -196,8 +198,28 @@ def assess_many(
             if observed is not None:
                 hit = FiredRule(rule=rule.name, type=rule.type, score=rule.score, observed=observed)
                 (shadow if rule.shadow else fired).append(hit)
-        assessments.append(_decide(fired + _list_rules(own_hits), own_hits, rules, shadow))
+        vector = feature_vector(
+            facts,
+            context.windows,
+            profile=profiles[facts.merchant_id],
+            rules_fired=[rule.rule for rule in fired + shadow],
+        )
+        assessment = _decide(fired + _list_rules(own_hits), own_hits, rules, shadow)
+        assessments.append(replace(assessment, features=vector))
     return assessments
+
+
+def _window_updates(facts: PaymentFacts, rules: RuleSet) -> list[WindowUpdate]:
+    """The windows the payment's rules and features update, each once (a feature shares a rule's window
+    when both count the same thing over the same span)."""
+    unique: dict[str, WindowUpdate] = {}
+    for rule in rules.rules:
+        if rule.windows:
+            for update in rule.windows(rule.parameters, facts):
+                unique.setdefault(update.window, update)
+    for update in feature_windows(facts):
+        unique.setdefault(update.window, update)
+    return list(unique.values())
 
 
 def _decide(fired: list[FiredRule], hits: list[ListHit], rules: RuleSet, shadow: list[FiredRule]) -> Assessment:

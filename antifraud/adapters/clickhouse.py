@@ -43,6 +43,8 @@ _DECISION_COLUMNS = (
     "fired_rules",
     "shadow_rules",
     "rules_version",
+    "feature_names",
+    "feature_values",
     "amount_minor",
     "currency",
     "created_at",

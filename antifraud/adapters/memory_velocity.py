@@ -13,7 +13,8 @@ class MemoryVelocityStore:
     def record(self, *, window: str, member: str, amount: int, at: float, window_seconds: int) -> WindowStats:
         with self._lock:
             members = self._windows.setdefault(window, {})
-            members[member] = (at, amount)
+            if member:  # an empty member only reads the window
+                members[member] = (at, amount)
             for name, (seen, _) in list(members.items()):
                 if seen <= at - window_seconds:
                     del members[name]

@@ -100,6 +100,7 @@ class AnalyticsStore(Protocol):
 # --- velocity windows ---------------------------------------------------------------------------
 # A window holds members (a payment id, or a card fingerprint for distinct counts) scored by time.
 # Recording the same member twice does not count it twice, so a redelivered event scores the same.
+# An update with an empty member adds nothing: it reads the window's stats.
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
 """Velocity windows in Redis: each window a sorted set of members by time, updated by an atomic Lua
-script; windows expire by themselves."""
+script; windows expire by themselves. An update with an empty member only reads its window."""
 
 from .ports import WindowStats, WindowUpdate
 
@@ -26,7 +26,7 @@ for i, key in ipairs(KEYS) do
     redis.call('DECRBY', total, gone)
   end
   if #expired > 0 then redis.call('ZREMRANGEBYSCORE', key, '-inf', now_ms - window_ms) end
-  if redis.call('ZADD', key, now_ms, member) == 1 then
+  if member ~= '' and redis.call('ZADD', key, now_ms, member) == 1 then
     redis.call('HSET', amounts, member, amount)
     redis.call('INCRBY', total, amount)
   end

@@ -89,6 +89,7 @@ def _record_decisions(scored: list[tuple[Transaction, Assessment]]) -> dict[str,
                 rules_version=assessment.rules_version,
                 review_at=assessment.thresholds.review_at,
                 decline_at=assessment.thresholds.decline_at,
+                features={name: value for name, value in assessment.features.items() if value is not None},
             )
             for tx, assessment in scored
         ]

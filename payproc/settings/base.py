@@ -360,6 +360,11 @@ BIN_COUNTRIES_FILE = env.str("BIN_COUNTRIES_FILE", default=str(BASE_DIR / "confi
 # How long a process keeps a BIN's country from the table: a new import is seen within this.
 BIN_LOOKUP_CACHE_SECONDS = env.int("BIN_LOOKUP_CACHE_SECONDS", default=600)
 
+# A merchant's risk profile (share of foreign cards, typical amount), a model input: read from its latest
+# payments, kept in each process for this long.
+FRAUD_MERCHANT_PROFILE_PAYMENTS = env.int("FRAUD_MERCHANT_PROFILE_PAYMENTS", default=5000)
+FRAUD_MERCHANT_PROFILE_SECONDS = env.int("FRAUD_MERCHANT_PROFILE_SECONDS", default=600)
+
 # --- Analytics ------------------------------------------------------------------------------
 # ClickHouse when CLICKHOUSE_URL is set (clickhouse://host:9000/database); otherwise summaries are
 # computed from the main database (the embedded default).

@@ -64,7 +64,7 @@ def _envelopes() -> list[dict]:
 def test_migrations_apply_once_and_are_recorded(clickhouse):
     assert clickhouse.migrate() == []  # already applied by the fixture
     assert clickhouse.applied_migrations() == ClickHouseAnalytics.migration_names()
-    assert len(ClickHouseAnalytics.migration_names()) == 4
+    assert len(ClickHouseAnalytics.migration_names()) == 5
     tables = {name for (name,) in clickhouse.client.execute(f"SHOW TABLES FROM {clickhouse.database}")}
     assert {"payments", "fraud_decisions", "refunds", "labels", "payments_per_minute", "schema_migrations"} <= tables
 

@@ -1,0 +1,173 @@
+"""Features: what the fraud model sees of a payment, computed once at decision time and stored with the
+decision (PostgreSQL and the analytics store), so training reads exactly what scoring saw.
+
+The set is fixed in code, not in the editable rules, so a model keeps its meaning when rules change;
+the rules' own hits are added as `rule:<name>` inputs. Counting windows share their names with the
+rules' windows (see rules.py), so a window both use is updated once per payment. Label windows are only
+read: a fraud label adds the payment to its card's, e-mail's, device's and IP's window when it arrives
+(label_history.py), so a payment sees the labels that existed when it was scored, never later ones.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from iso4217 import Currency
+
+from transactions.money import currency_exponent
+
+from .adapters.ports import WindowStats, WindowUpdate
+from .card_bins import bin_country
+from .facts import PaymentFacts
+from .merchant_profiles import MerchantProfile
+
+Vector = dict[str, float | None]
+
+DAY = 86400
+SEEN_SECONDS = 90 * DAY
+CARD_AMOUNTS_SECONDS = 30 * DAY
+LABEL_HISTORY_SECONDS = 180 * DAY
+RULE_PREFIX = "rule:"
+IDENTITIES = ("card", "email", "device", "ip")
+
+
+@dataclass(frozen=True, slots=True)
+class CountingWindow:
+    """A window of the velocity store a feature reads: `kind` as in rules.py (count, sum, linked, cards,
+    seen, amounts, fraud). Linked and cards windows count distinct `of` values; fraud windows are read only."""
+
+    feature: str
+    kind: str
+    key: str
+    seconds: int
+    of: str = ""
+
+    def name(self, facts: PaymentFacts) -> str | None:
+        value = facts.velocity_key(self.key)
+        if not value:
+            return None
+        if self.kind == "linked":
+            return f"linked:{self.of}-per-{self.key}:{self.seconds}:{value}"
+        if self.kind in {"sum", "amounts"}:
+            return f"{self.kind}:{self.key}:{self.seconds}:{facts.currency}:{value}"
+        if self.kind == "fraud":
+            return f"fraud:{self.key}:{value}"
+        return f"{self.kind}:{self.key}:{self.seconds}:{value}"
+
+    def update(self, facts: PaymentFacts) -> WindowUpdate | None:
+        name = self.name(facts)
+        if name is None:
+            return None
+        at = facts.created_at.timestamp()
+        if self.kind == "fraud":
+            return WindowUpdate(name, "", 0, at, self.seconds)  # read only
+        if self.kind == "linked":
+            member = facts.velocity_key(self.of)
+        else:
+            member = facts.card_fingerprint if self.kind == "cards" else facts.transaction_id
+        if not member:
+            return None
+        return WindowUpdate(name, member, facts.amount_minor, at, self.seconds)
+
+
+# Named as the shipped rules name theirs (config/antifraud_rules.yaml) where the span is the same.
+WINDOWS = (
+    CountingWindow("card_payments_1m", "count", "card", 60),
+    CountingWindow("card_payments_24h", "count", "card", DAY),
+    CountingWindow("card_amount_1h", "sum", "card", 3600),
+    CountingWindow("email_payments_1h", "count", "email", 3600),
+    CountingWindow("ip_payments_10m", "count", "ip", 600),
+    CountingWindow("device_payments_24h", "count", "device", DAY),
+    CountingWindow("emails_per_card_1h", "linked", "card", 3600, "email"),
+    CountingWindow("countries_per_card_1h", "linked", "card", 3600, "country"),
+    CountingWindow("devices_per_card_1h", "linked", "card", 3600, "device"),
+    CountingWindow("ips_per_card_1h", "linked", "card", 3600, "ip"),
+    CountingWindow("cards_per_email_24h", "linked", "email", DAY, "card"),
+    CountingWindow("cards_per_ip_10m", "cards", "ip", 600),
+    CountingWindow("cards_per_device_1h", "cards", "device", 3600),
+    *(CountingWindow(f"{key}_payments_90d", "seen", key, SEEN_SECONDS) for key in IDENTITIES),
+    CountingWindow("card_payments_30d", "amounts", "card", CARD_AMOUNTS_SECONDS),
+    *(CountingWindow(f"{key}_fraud_labels", "fraud", key, LABEL_HISTORY_SECONDS) for key in IDENTITIES),
+)
+LABEL_WINDOWS = {window.key: window for window in WINDOWS if window.kind == "fraud"}
+
+
+def feature_windows(facts: PaymentFacts) -> list[WindowUpdate]:
+    return [update for window in WINDOWS if (update := window.update(facts)) is not None]
+
+
+def _major(amount_minor: int, currency: str) -> float:
+    return amount_minor / 10 ** currency_exponent(currency)
+
+
+def _differs(one: str, other: str) -> float | None:
+    return None if not one or not other else float(one != other)
+
+
+def _currency_number(code: str) -> float | None:
+    try:
+        return float(Currency(code).number)
+    except ValueError:
+        return None
+
+
+def feature_vector(
+    facts: PaymentFacts,
+    windows: Mapping[str, WindowStats],
+    *,
+    profile: MerchantProfile,
+    rules_fired: list[str],
+) -> Vector:
+    """The payment's features from its windows' stats (by window name), the merchant's profile and the
+    names of the rules that fired; None where the payment does not have the value (no device, no IP)."""
+    found: Vector = {}
+    for window in WINDOWS:
+        name = window.name(facts)
+        stats = windows.get(name) if name else None
+        found[window.feature] = None if stats is None else float(stats.count)
+    card_history = windows.get(WINDOWS_BY_FEATURE["card_payments_30d"].name(facts) or "")
+    average = _others_average(card_history, facts.amount_minor)
+    amount_total = windows.get(WINDOWS_BY_FEATURE["card_amount_1h"].name(facts) or "")
+    issuer, located = bin_country(facts.card_bin), facts.ip_country
+    typical = profile.typical_amount_minor.get(facts.currency)
+    found |= {
+        "amount": _major(facts.amount_minor, facts.currency),
+        "currency": _currency_number(facts.currency),
+        "card_amount_1h": None if amount_total is None else _major(amount_total.total, facts.currency),
+        "amount_to_card_average_30d": None if average is None else facts.amount_minor / average,
+        "card_foreign": _differs(issuer, facts.country),
+        "ip_not_billing": _differs(located, facts.country),
+        "ip_not_card": _differs(located, issuer),
+        "merchant_foreign_card_share": profile.foreign_card_share,
+        "amount_to_merchant_typical": facts.amount_minor / typical if typical else None,
+    }
+    found |= {f"{RULE_PREFIX}{rule}": 1.0 for rule in rules_fired}
+    return found
+
+
+def _others_average(stats: WindowStats | None, amount_minor: int) -> float | None:
+    """The average amount of the card's other payments in the window (same currency), None without any."""
+    if stats is None or stats.count <= 1:
+        return None
+    average = (stats.total - amount_minor) / (stats.count - 1)
+    return average if average > 0 else None
+
+
+WINDOWS_BY_FEATURE = {window.feature: window for window in WINDOWS}
+# Every feature a model may use besides rule hits, in a stable order (the training matrix's columns).
+BASE_FEATURES: tuple[str, ...] = (
+    "amount",
+    "currency",
+    *(window.feature for window in WINDOWS),
+    "amount_to_card_average_30d",
+    "card_foreign",
+    "ip_not_billing",
+    "ip_not_card",
+    "merchant_foreign_card_share",
+    "amount_to_merchant_typical",
+)
+CATEGORICAL = ("currency",)
+
+
+def rule_features(vectors: list[Vector]) -> list[str]:
+    return sorted({name for found in vectors for name in found if name.startswith(RULE_PREFIX)})
+
