@@ -170,4 +170,3 @@ CATEGORICAL = ("currency",)
 
 def rule_features(vectors: list[Vector]) -> list[str]:
     return sorted({name for found in vectors for name in found if name.startswith(RULE_PREFIX)})
-

@@ -18,7 +18,7 @@ from payproc.cache_versions import VersionedMemo
 
 from .adapters.ports import VelocityStore, WindowUpdate
 from .facts import PaymentFacts
-from .features import Vector, feature_windows, feature_vector
+from .features import Vector, feature_vector, feature_windows
 from .merchant_profiles import merchant_profile
 from .models import FraudRule, ListType, Outcome, RiskThresholds
 from .rule_documents import Document, rule_item
