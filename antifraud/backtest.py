@@ -16,6 +16,7 @@ from transactions.money import format_minor
 from .adapters import get_analytics
 from .adapters.memory_velocity import MemoryVelocityStore
 from .adapters.ports import AnalyticsStore, HistoricalPayment, SummaryQuery
+from .learning.scorer import ScoringModels
 from .models import Outcome
 from .rule_documents import Document
 from .scoring import Assessment, assess_many, document_rule_sets
@@ -115,7 +116,10 @@ def backtest(
     rule_sets, velocity = document_rule_sets(document), MemoryVelocityStore()
     result = BacktestResult(start=start, end=end)
     for batch in _batches(history):
-        assessments = assess_many([payment.facts for payment in batch], velocity=velocity, rule_sets=rule_sets)
+        # The document's rules on their own: a draft rule set is judged by its points, not by a model.
+        assessments = assess_many(
+            [payment.facts for payment in batch], velocity=velocity, rule_sets=rule_sets, models=ScoringModels()
+        )
         for payment, assessment in zip(batch, assessments, strict=True):
             if payment.facts.created_at < start:
                 result.warmup_payments += 1

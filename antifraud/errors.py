@@ -39,3 +39,11 @@ class ProposalOutdated(Conflict):
 class NothingToList(DomainError):
     code = "nothing_to_list"
     default_message = "The payment has no value of that kind to put on a list."
+
+
+class TooFewLabels(DomainError):
+    code = "too_few_labels"
+
+
+class ModelNotInState(Conflict):
+    code = "model_not_in_state"

@@ -182,6 +182,14 @@ class FraudDecision(models.Model):
         blank=True,
         help_text="The model's inputs as scoring computed them (antifraud/features.py); absent values left out.",
     )
+    model_version = models.PositiveIntegerField(null=True, blank=True, help_text="The live model that scored it.")
+    shadow_model_version = models.PositiveIntegerField(null=True, blank=True)
+    shadow_score = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The shadow model's risk score (0-100): stored, not used."
+    )
+    explanation = models.JSONField(
+        default=list, blank=True, help_text="Top factors of the score: [{factor, text, share}], largest first."
+    )
 
     def __str__(self) -> str:
         return f"{self.outcome} ({self.score})"
@@ -245,3 +253,55 @@ class FraudReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reason} ({self.transaction_id})"
+
+
+class ModelStatus(models.TextChoices):
+    SHADOW = "shadow", "Shadow: scores every payment, not used"
+    PROPOSED = "proposed", "Proposed to go live: waits for a second Risk admin"
+    LIVE = "live"
+    RETIRED = "retired", "Retired: was live, replaced or rolled back"
+    REJECTED = "rejected"
+
+
+class FraudModelVersion(models.Model):
+    """A trained fraud model (LightGBM trees and their calibration), numbered 1, 2, 3 …
+
+    At most one is live and one (the newest candidate) runs in shadow. Going live takes two Risk admins
+    (a proposal and an approval); a rollback puts the previous live version back in one action."""
+
+    number = models.PositiveIntegerField(unique=True)
+    status = models.CharField(max_length=8, choices=ModelStatus.choices, default=ModelStatus.SHADOW)
+    booster = models.TextField(help_text="LightGBM's own text format.")
+    calibration = models.JSONField(help_text="Isotonic map of the raw probability: {x: [...], y: [...]}.")
+    features = models.JSONField(help_text="The model's inputs, in the order of its columns.")
+    label_delay_days = models.PositiveSmallIntegerField()
+    train_start = models.DateTimeField()
+    train_end = models.DateTimeField()
+    validation_start = models.DateTimeField()
+    validation_end = models.DateTimeField()
+    training_payments = models.PositiveIntegerField()
+    training_frauds = models.PositiveIntegerField()
+    metrics = models.JSONField(help_text="On the validation window: AUC ROC, average precision, CP@100, rates.")
+    live_metrics = models.JSONField(help_text="The policy live at training, on the same validation window.")
+    feature_importance = models.JSONField(help_text="[[feature, share of the total gain]], largest first.")
+    reference = models.JSONField(
+        default=dict, help_text="Bins of the risk score and top features in the validation window (drift)."
+    )
+    trained_by = models.CharField(max_length=150)
+    trained_at = models.DateTimeField(auto_now_add=True)
+    proposed_by = models.CharField(max_length=150, blank=True)
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.CharField(max_length=150, blank=True)
+    live_since = models.DateTimeField(null=True, blank=True)
+    live_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering: ClassVar = ["-number"]
+        verbose_name = "fraud model version"
+        permissions: ClassVar = [("approve_fraudmodelversion", "Can approve fraud model versions to go live")]
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["status"], condition=Q(status="live"), name="one_live_fraud_model"),
+        ]
+
+    def __str__(self) -> str:
+        return f"model {self.number} ({self.status})"

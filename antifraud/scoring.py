@@ -19,6 +19,8 @@ from payproc.cache_versions import VersionedMemo
 from .adapters.ports import VelocityStore, WindowUpdate
 from .facts import PaymentFacts
 from .features import Vector, feature_vector, feature_windows
+from .learning.explanations import Factor, model_factors, rule_factors
+from .learning.scorer import ScoringModels, scoring_models
 from .merchant_profiles import merchant_profile
 from .models import FraudRule, ListType, Outcome, RiskThresholds
 from .rule_documents import Document, rule_item
@@ -61,6 +63,10 @@ class Assessment:
     shadow: list[FiredRule] = field(default_factory=list)
     rules_version: int | None = None
     features: Vector = field(default_factory=dict)
+    model_version: int | None = None  # the live model whose risk score decided; None: the rules' points
+    shadow_model_version: int | None = None
+    shadow_score: int | None = None
+    explanation: list[Factor] = field(default_factory=list)
 
 
 def thresholds_for(merchant_id: str) -> Thresholds:
@@ -178,10 +184,15 @@ def assess(facts: PaymentFacts, *, velocity: VelocityStore) -> Assessment:
 
 
 def assess_many(
-    payments: list[PaymentFacts], *, velocity: VelocityStore, rule_sets: Callable[[str], RuleSet] = rule_set
+    payments: list[PaymentFacts],
+    *,
+    velocity: VelocityStore,
+    rule_sets: Callable[[str], RuleSet] = rule_set,
+    models: ScoringModels | None = None,
 ) -> list[Assessment]:
     """Score payments in order: a later payment of the batch sees the earlier ones in its windows.
-    `rule_sets` gives each merchant's rules: the live ones, or a document's (the backtest)."""
+    `rule_sets` gives each merchant's rules: the live ones, or a document's (the backtest); `models` the
+    live and shadow models (default: this deployment's)."""
     merchants = {facts.merchant_id for facts in payments}
     by_merchant = {merchant_id: rule_sets(merchant_id) for merchant_id in merchants}
     profiles = {merchant_id: merchant_profile(merchant_id) for merchant_id in merchants}
@@ -189,8 +200,8 @@ def assess_many(
     updates = [_window_updates(facts, rules) for facts, rules in zip(payments, sets, strict=True)]
     stats = iter(velocity.record_many([update for per_payment in updates for update in per_payment]))
     hits = list_hits_many(payments)
-    assessments = []
-    for facts, rules, own_updates, own_hits in zip(payments, sets, updates, hits, strict=True):
+    evaluated = []
+    for facts, rules, own_updates in zip(payments, sets, updates, strict=True):
         context = RuleContext(windows={update.window: next(stats) for update in own_updates})
         fired, shadow = [], []
         for rule in rules.rules:
@@ -204,9 +215,45 @@ def assess_many(
             profile=profiles[facts.merchant_id],
             rules_fired=[rule.rule for rule in fired + shadow],
         )
-        assessment = _decide(fired + _list_rules(own_hits), own_hits, rules, shadow)
-        assessments.append(replace(assessment, features=vector))
+        evaluated.append((fired, shadow, vector))
+    models = scoring_models() if models is None else models
+    vectors = [vector for _, _, vector in evaluated]
+    live = _model_scores(models.live, vectors, explain=True)
+    shadow_scores = _model_scores(models.shadow, vectors, explain=False)
+    assessments = []
+    for index, (facts, rules, own_hits, (fired, shadow, vector)) in enumerate(
+        zip(payments, sets, hits, evaluated, strict=True)
+    ):
+        assessment = _decide(fired + _list_rules(own_hits), own_hits, rules, shadow, live_score=live.scores[index])
+        observed = {rule.rule: rule.observed for rule in fired + shadow}
+        if live.contributions is not None and models.live is not None:
+            factors = model_factors(live.contributions[index], models.live.features, vector, facts, observed)
+        else:
+            factors = rule_factors([(rule.rule, rule.score, rule.observed) for rule in assessment.fired])
+        assessments.append(
+            replace(
+                assessment,
+                features=vector,
+                model_version=models.live.version if models.live else None,
+                shadow_model_version=models.shadow.version if models.shadow else None,
+                shadow_score=shadow_scores.scores[index],
+                explanation=factors,
+            )
+        )
     return assessments
+
+
+@dataclass(frozen=True, slots=True)
+class _ModelScores:
+    scores: list[int | None]
+    contributions: Any = None
+
+
+def _model_scores(model: Any, vectors: list[Vector], *, explain: bool) -> _ModelScores:
+    if model is None or not vectors:
+        return _ModelScores([None] * len(vectors))
+    matrix = model.matrix(vectors)
+    return _ModelScores(model.risk_scores(matrix), model.contributions(matrix) if explain else None)
 
 
 def _window_updates(facts: PaymentFacts, rules: RuleSet) -> list[WindowUpdate]:
@@ -222,9 +269,18 @@ def _window_updates(facts: PaymentFacts, rules: RuleSet) -> list[WindowUpdate]:
     return list(unique.values())
 
 
-def _decide(fired: list[FiredRule], hits: list[ListHit], rules: RuleSet, shadow: list[FiredRule]) -> Assessment:
+def _decide(
+    fired: list[FiredRule],
+    hits: list[ListHit],
+    rules: RuleSet,
+    shadow: list[FiredRule],
+    *,
+    live_score: int | None = None,
+) -> Assessment:
+    """Lists decide first (block wins over allow); then the thresholds, on the live model's risk score
+    when a model is live, else on the rules' points."""
     thresholds = rules.thresholds
-    score = min(MAX_SCORE, sum(rule.score for rule in fired))
+    score = min(MAX_SCORE, sum(rule.score for rule in fired)) if live_score is None else live_score
     if any(hit.list_type == ListType.BLOCK for hit in hits):
         outcome = Outcome.DECLINE
     elif any(hit.list_type == ListType.ALLOW for hit in hits):

@@ -12,15 +12,22 @@ from django.utils import timezone
 from . import cache
 from .models import Merchant, Refund, Status, Transaction
 
+# The decision's model inputs and explanation are the analysts', never in the merchant's resource.
+_ANALYST_ONLY = ("fraud_decision__features", "fraud_decision__explanation")
+
 
 def transaction_list(*, merchant: Merchant) -> QuerySet[Transaction]:
-    return Transaction.objects.filter(merchant=merchant).select_related("fraud_decision")
+    return Transaction.objects.filter(merchant=merchant).select_related("fraud_decision").defer(*_ANALYST_ONLY)
 
 
 def transaction_get(*, merchant: Merchant, transaction_id: UUID) -> Transaction:
     """The merchant's payment; another merchant's payment is indistinguishable from a missing one."""
     try:
-        return Transaction.objects.select_related("fraud_decision").get(pk=transaction_id, merchant=merchant)
+        return (
+            Transaction.objects.select_related("fraud_decision")
+            .defer(*_ANALYST_ONLY)
+            .get(pk=transaction_id, merchant=merchant)
+        )
     except Transaction.DoesNotExist:
         raise Http404 from None
 

@@ -32,9 +32,10 @@ FRAUD_DECLINE_REASON = "fraud_suspected"
 
 
 def _summary(assessment: Assessment) -> str:
-    top = sorted(assessment.fired, key=lambda rule: -rule.score)[:3]
-    rules = "; ".join(rule.observed for rule in top) or "no rule fired"
-    return f"score {assessment.score}: {rules}"[:500]
+    lists = [rule.observed for rule in assessment.fired if rule.type.endswith("_list")]
+    factors = "; ".join(lists or [factor.text for factor in assessment.explanation]) or "no rule fired"
+    scored_by = f"model {assessment.model_version} " if assessment.model_version else ""
+    return f"{scored_by}score {assessment.score}: {factors}"[:500]
 
 
 def _count(decision: FraudDecision, tx: Transaction) -> None:
@@ -90,6 +91,10 @@ def _record_decisions(scored: list[tuple[Transaction, Assessment]]) -> dict[str,
                 review_at=assessment.thresholds.review_at,
                 decline_at=assessment.thresholds.decline_at,
                 features={name: value for name, value in assessment.features.items() if value is not None},
+                model_version=assessment.model_version,
+                shadow_model_version=assessment.shadow_model_version,
+                shadow_score=assessment.shadow_score,
+                explanation=[factor.as_dict() for factor in assessment.explanation],
             )
             for tx, assessment in scored
         ]

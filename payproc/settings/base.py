@@ -365,6 +365,11 @@ BIN_LOOKUP_CACHE_SECONDS = env.int("BIN_LOOKUP_CACHE_SECONDS", default=600)
 FRAUD_MERCHANT_PROFILE_PAYMENTS = env.int("FRAUD_MERCHANT_PROFILE_PAYMENTS", default=5000)
 FRAUD_MERCHANT_PROFILE_SECONDS = env.int("FRAUD_MERCHANT_PROFILE_SECONDS", default=600)
 
+# The learned model (antifraud/learning/): the fewest fraud labels, and as many legitimate ones, that a
+# training period needs (the validation period a quarter of that).
+FRAUD_MODEL_MIN_FRAUD_LABELS = env.int("FRAUD_MODEL_MIN_FRAUD_LABELS", default=40)
+FRAUD_MODEL_LABEL_DELAY_DAYS = env.int("FRAUD_MODEL_LABEL_DELAY_DAYS", default=7)
+
 # --- Analytics ------------------------------------------------------------------------------
 # ClickHouse when CLICKHOUSE_URL is set (clickhouse://host:9000/database); otherwise summaries are
 # computed from the main database (the embedded default).

@@ -54,6 +54,7 @@ TRANSACTION_EXAMPLE = OpenApiExample(
         "device_id": "",
         "metadata": {},
         "fraud": None,
+        "outcome": None,
         "decline_reason": None,
         "created_at": "2026-11-24T12:00:00Z",
         "updated_at": "2026-11-24T12:00:00Z",

@@ -244,12 +244,38 @@ class CustomerOut(serializers.Serializer):
     country = serializers.CharField(source="customer_country")
 
 
+RISK_LEVELS = ("normal", "elevated", "highest")
+OUTCOME_REASONS = ("elevated_risk_level", "highest_risk_level", "blocklist", "allowlist")
+
+
+def risk_outcome(decision: Any) -> dict[str, Any]:
+    """Stripe's charge outcome, in short: the risk score (0-100), its level against the thresholds the
+    payment was decided with, and why it was not simply approved (a list, or the level); null if it was."""
+    score = decision.score
+    level = "highest" if score >= decision.decline_at else "elevated" if score >= decision.review_at else "normal"
+    listed = {rule.get("type") for rule in decision.fired_rules}
+    if "block_list" in listed:
+        reason = "blocklist"
+    elif "allow_list" in listed:
+        reason = "allowlist"
+    elif decision.outcome == "decline":
+        reason = "highest_risk_level"
+    elif decision.outcome == "review":
+        reason = "elevated_risk_level"
+    else:
+        reason = None
+    return {"risk_score": score, "risk_level": level, "reason": reason}
+
+
 class TransactionOut(serializers.ModelSerializer):
     object = serializers.SerializerMethodField()
     amount = serializers.CharField(help_text="Decimal string in major units.")
     card = CardOut(source="*")
     customer = CustomerOut(source="*")
     fraud = serializers.SerializerMethodField(help_text="The anti-fraud decision once the payment is scored.")
+    outcome = serializers.SerializerMethodField(
+        help_text="The risk assessment once the payment is scored, as a merchant may show it: no rule internals."
+    )
     decline_reason = serializers.SerializerMethodField()
     status = serializers.ChoiceField(choices=Status.choices)
     capture_method = serializers.ChoiceField(choices=CaptureMethod.choices)
@@ -277,6 +303,7 @@ class TransactionOut(serializers.ModelSerializer):
             "device_id",
             "metadata",
             "fraud",
+            "outcome",
             "decline_reason",
             "created_at",
             "updated_at",
@@ -304,6 +331,7 @@ class TransactionOut(serializers.ModelSerializer):
             "device_id": tx.device_id,
             "metadata": tx.metadata,
             "fraud": self.get_fraud(tx),
+            "outcome": self.get_outcome(tx),
             "decline_reason": self.get_decline_reason(tx),
             "created_at": _iso(tx.created_at),
             "updated_at": _iso(tx.updated_at),
@@ -322,6 +350,22 @@ class TransactionOut(serializers.ModelSerializer):
             "rules": decision.fired_rules,  # name, type, score and what was observed; never rule parameters
             "decided_at": _iso(decision.decided_at),
         }
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "required": ["risk_score", "risk_level", "reason"],
+            "properties": {
+                "risk_score": {"type": "integer", "minimum": 0, "maximum": 100},
+                "risk_level": {"type": "string", "enum": list(RISK_LEVELS)},
+                "reason": {"type": "string", "nullable": True, "enum": [*OUTCOME_REASONS, None]},
+            },
+        }
+    )
+    def get_outcome(self, tx: Transaction) -> dict | None:
+        decision = getattr(tx, "fraud_decision", None)
+        return None if decision is None else risk_outcome(decision)
 
     def get_decline_reason(self, tx: Transaction) -> str | None:
         return tx.decline_reason or None

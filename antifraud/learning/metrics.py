@@ -1,0 +1,62 @@
+"""How well a score ranks and decides on labelled payments: the Fraud Detection Handbook's measures
+(AUC ROC, average precision, card precision@100 per day) and the rates at the thresholds."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from ..backtest import rates
+from ..models import Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    card: str
+    day: str
+    score: float
+    fraud: bool
+    outcome: str
+
+
+def outcome_at(score: int, *, review_at: int, decline_at: int) -> str:
+    if score >= decline_at:
+        return Outcome.DECLINE
+    return Outcome.REVIEW if score >= review_at else Outcome.APPROVE
+
+
+def card_precision_at_k(scored: Sequence[Scored], k: int = 100) -> float | None:
+    """Per day, the share of compromised cards among the k cards with the highest score; the mean over
+    days (a card is compromised that day when one of its payments that day is fraud)."""
+    by_day: dict[str, dict[str, tuple[float, bool]]] = defaultdict(dict)
+    for row in scored:
+        best, fraud = by_day[row.day].get(row.card, (float("-inf"), False))
+        by_day[row.day][row.card] = (max(best, row.score), fraud or row.fraud)
+    precisions = []
+    for cards in by_day.values():
+        top = sorted(cards.values(), key=lambda value: -value[0])[:k]
+        precisions.append(sum(fraud for _, fraud in top) / k)
+    return round(sum(precisions) / len(precisions), 4) if precisions else None
+
+
+def day_of(moment: datetime) -> str:
+    return moment.date().isoformat()
+
+
+def measure(scored: Sequence[Scored]) -> dict[str, float | int | None]:
+    labels = [row.fraud for row in scored]
+    scores = [row.score for row in scored]
+    both = 0 < sum(labels) < len(labels)
+    matrix = {row: dict.fromkeys(Outcome.values, 0) for row in ("fraud", "legit", "unlabelled")}
+    for row in scored:
+        matrix["fraud" if row.fraud else "legit"][row.outcome] += 1
+    return {
+        "payments": len(scored),
+        "frauds": sum(labels),
+        "auc_roc": round(float(roc_auc_score(labels, scores)), 4) if both else None,
+        "average_precision": round(float(average_precision_score(labels, scores)), 4) if both else None,
+        "card_precision_at_100": card_precision_at_k(scored),
+        **asdict(rates(matrix)),
+    }

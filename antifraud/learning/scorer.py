@@ -1,0 +1,83 @@
+"""A model version loaded for scoring: LightGBM's trees and the isotonic calibration, from the version's
+stored text. Each process loads the live and the shadow version once and again only when the versions
+change (a shared version token, like the rules')."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import lightgbm
+import numpy as np
+
+from payproc.cache_versions import VersionedMemo
+
+from ..features import RULE_PREFIX, Vector
+from ..models import FraudModelVersion, ModelStatus
+
+MAX_RISK = 100
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedModel:
+    version: int
+    booster: lightgbm.Booster
+    features: tuple[str, ...]
+    calibration_x: np.ndarray
+    calibration_y: np.ndarray
+
+    @classmethod
+    def of(cls, row: FraudModelVersion) -> "LoadedModel":
+        return cls(
+            version=row.number,
+            booster=lightgbm.Booster(model_str=row.booster),
+            features=tuple(row.features),
+            calibration_x=np.asarray(row.calibration["x"], dtype=float),
+            calibration_y=np.asarray(row.calibration["y"], dtype=float),
+        )
+
+    def matrix(self, vectors: Sequence[Vector]) -> np.ndarray:
+        """A rule that did not fire is 0; any other absent value is missing (NaN) to the trees."""
+        defaults = [0.0 if name.startswith(RULE_PREFIX) else np.nan for name in self.features]
+        rows = [
+            [
+                value if (value := vector.get(name)) is not None else default
+                for name, default in zip(self.features, defaults, strict=True)
+            ]
+            for vector in vectors
+        ]
+        return np.asarray(rows, dtype=float).reshape(len(rows), len(self.features))
+
+    def probabilities(self, matrix: np.ndarray) -> np.ndarray:
+        raw = self.booster.predict(matrix, num_threads=1)
+        return np.interp(raw, self.calibration_x, self.calibration_y)
+
+    def risk_scores(self, matrix: np.ndarray) -> list[int]:
+        """The calibrated probability of fraud in percent, 0-100."""
+        return [int(p * MAX_RISK + 0.5) for p in np.clip(self.probabilities(matrix), 0.0, 1.0)]
+
+    def contributions(self, matrix: np.ndarray) -> np.ndarray:
+        """TreeSHAP contributions per feature (log-odds), the last column the expected value."""
+        return self.booster.predict(matrix, pred_contrib=True, num_threads=1)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringModels:
+    live: LoadedModel | None = None
+    shadow: LoadedModel | None = None
+
+
+_models: VersionedMemo[str, ScoringModels] = VersionedMemo("fraud-models")
+
+
+def _load() -> ScoringModels:
+    live = FraudModelVersion.objects.filter(status=ModelStatus.LIVE).first()
+    shadow = FraudModelVersion.objects.filter(status__in=[ModelStatus.SHADOW, ModelStatus.PROPOSED]).first()
+    return ScoringModels(live=LoadedModel.of(live) if live else None, shadow=LoadedModel.of(shadow) if shadow else None)
+
+
+def scoring_models() -> ScoringModels:
+    return _models.get("models", _load) or ScoringModels()
+
+
+def forget_models() -> None:
+    """Every process reloads the live and shadow models on its next payment (called when they change)."""
+    _models.forget()
