@@ -110,4 +110,4 @@ class AnalystReviewAdmin(ReadOnlyAdmin):
     list_filter = ("outcome",)
 
 
-from . import proposal_admin, review_admin  # noqa: E402,F401 - registers proposals and the review queue
+from . import model_admin, proposal_admin, review_admin  # noqa: E402,F401 - registers models, proposals, the review queue

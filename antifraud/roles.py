@@ -18,6 +18,7 @@ ANALYST_PERMISSIONS = [
     ("antifraud", "view_rulesetversion"),
     ("antifraud", "view_cardbin"),
     ("antifraud", "view_ruleproposal"),
+    ("antifraud", "view_fraudmodelversion"),
     ("audit", "view_auditentry"),
     ("antifraud", "view_listentry"),
     ("antifraud", "add_listentry"),
@@ -48,6 +49,8 @@ RISK_ADMIN_PERMISSIONS = (
     ]
     + [("axes", "view_accessattempt"), ("axes", "delete_accessattempt")]
     + [("antifraud", "add_ruleproposal"), ("antifraud", "approve_ruleproposal")]
+    # Model versions: propose, reject, roll back (change); approve another's proposal.
+    + [("antifraud", "change_fraudmodelversion"), ("antifraud", "approve_fraudmodelversion")]
 )
 
 ROLES = {ANALYST: ANALYST_PERMISSIONS, RISK_ADMIN: RISK_ADMIN_PERMISSIONS}

@@ -1,12 +1,17 @@
 """Celery tasks of the anti-fraud domain: thin wrappers that call services."""
 
+import logging
 from typing import Any
 
 from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
 
+from .errors import TooFewLabels
+from .learning.training import train_model
 from .recovery import redrive_stale_payments
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -23,3 +28,13 @@ def _sweep_once_after_start(**_: Any) -> None:
     """A worker often starts after a crash, perhaps with beat down too: it sweeps once by itself, when
     the payments a crash left behind have passed the redrive age."""
     redrive_pending_payments.apply_async(countdown=settings.PENDING_REDRIVE_AFTER_SECONDS + 5)
+
+
+@shared_task
+def train_candidate_model() -> int | None:
+    """Beat, weekly: train a shadow candidate on the labels so far; it never goes live by itself."""
+    try:
+        return train_model(label_delay_days=settings.FRAUD_MODEL_LABEL_DELAY_DAYS, actor="beat").number
+    except TooFewLabels as exc:
+        logger.info("no fraud model trained this week: %s", exc)
+        return None

@@ -55,3 +55,15 @@ def test_the_label_delay_leaves_out_recent_unlabelled_payments_and_keeps_a_gap(m
     # Against the real clock every payment of the history is older than 2 days: all count.
     assert version.training_payments + version.metrics["payments"] <= len(made)
     assert version.metrics["payments"] - version.metrics["frauds"] <= legit
+
+
+def test_the_weekly_task_trains_a_shadow_candidate_and_never_puts_it_live(merchant, few_labels_needed, thresholds):
+    from antifraud.tasks import train_candidate_model
+
+    assert train_candidate_model() is None  # no labels yet: nothing trained, no failure
+    make_history(merchant, days=20)  # the default label delay (7 days) lies between training and validation
+
+    number = train_candidate_model()
+
+    assert FraudModelVersion.objects.get(number=number).status == ModelStatus.SHADOW
+    assert not FraudModelVersion.objects.filter(status=ModelStatus.LIVE).exists()
