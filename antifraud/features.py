@@ -53,8 +53,8 @@ class CountingWindow:
             return f"fraud:{self.key}:{value}"
         return f"{self.kind}:{self.key}:{self.seconds}:{value}"
 
-    def update(self, facts: PaymentFacts) -> WindowUpdate | None:
-        name = self.name(facts)
+    def update(self, facts: PaymentFacts, name: str | None) -> WindowUpdate | None:
+        """The payment's update of this window (named `name` for it), None when it has none."""
         if name is None:
             return None
         at = facts.created_at.timestamp()
@@ -84,15 +84,22 @@ WINDOWS = (
     CountingWindow("cards_per_email_24h", "linked", "email", DAY, "card"),
     CountingWindow("cards_per_ip_10m", "cards", "ip", 600),
     CountingWindow("cards_per_device_1h", "cards", "device", 3600),
-    *(CountingWindow(f"{key}_payments_90d", "seen", key, SEEN_SECONDS) for key in IDENTITIES),
+    # First seen: the card, e-mail and device (an IP address is shared and changes too often to mean much).
+    *(CountingWindow(f"{key}_payments_90d", "seen", key, SEEN_SECONDS) for key in ("card", "email", "device")),
     CountingWindow("card_payments_30d", "amounts", "card", CARD_AMOUNTS_SECONDS),
     *(CountingWindow(f"{key}_fraud_labels", "fraud", key, LABEL_HISTORY_SECONDS) for key in IDENTITIES),
 )
 LABEL_WINDOWS = {window.key: window for window in WINDOWS if window.kind == "fraud"}
 
 
-def feature_windows(facts: PaymentFacts) -> list[WindowUpdate]:
-    return [update for window in WINDOWS if (update := window.update(facts)) is not None]
+def window_names(facts: PaymentFacts) -> list[str | None]:
+    """The name of each of WINDOWS for this payment (None where it has no value), computed once."""
+    return [window.name(facts) for window in WINDOWS]
+
+
+def feature_windows(facts: PaymentFacts, names: list[str | None]) -> list[WindowUpdate]:
+    updates = (window.update(facts, name) for window, name in zip(WINDOWS, names, strict=True))
+    return [update for update in updates if update is not None]
 
 
 def _major(amount_minor: int, currency: str) -> float:
@@ -114,19 +121,20 @@ def feature_vector(
     facts: PaymentFacts,
     windows: Mapping[str, WindowStats],
     *,
+    names: list[str | None],
     profile: MerchantProfile,
     rules_fired: list[str],
 ) -> Vector:
-    """The payment's features from its windows' stats (by window name), the merchant's profile and the
-    names of the rules that fired; None where the payment does not have the value (no device, no IP)."""
+    """The payment's features from its windows' stats (by window name; `names` from `window_names`), the
+    merchant's profile and the rules that fired; None where the payment lacks the value (no device)."""
     found: Vector = {}
-    for window in WINDOWS:
-        name = window.name(facts)
+    stats_of: dict[str, WindowStats | None] = {}
+    for window, name in zip(WINDOWS, names, strict=True):
         stats = windows.get(name) if name else None
+        stats_of[window.feature] = stats
         found[window.feature] = None if stats is None else float(stats.count)
-    card_history = windows.get(WINDOWS_BY_FEATURE["card_payments_30d"].name(facts) or "")
-    average = _others_average(card_history, facts.amount_minor)
-    amount_total = windows.get(WINDOWS_BY_FEATURE["card_amount_1h"].name(facts) or "")
+    average = _others_average(stats_of["card_payments_30d"], facts.amount_minor)
+    amount_total = stats_of["card_amount_1h"]
     issuer, located = bin_country(facts.card_bin), facts.ip_country
     typical = profile.typical_amount_minor.get(facts.currency)
     found |= {
@@ -152,7 +160,6 @@ def _others_average(stats: WindowStats | None, amount_minor: int) -> float | Non
     return average if average > 0 else None
 
 
-WINDOWS_BY_FEATURE = {window.feature: window for window in WINDOWS}
 # Every feature a model may use besides rule hits, in a stable order (the training matrix's columns).
 BASE_FEATURES: tuple[str, ...] = (
     "amount",

@@ -15,7 +15,7 @@ from access.reauth import RecentSignInRequired
 from payproc.errors import DomainError
 
 from .learning.comparison import shadow_comparison
-from .management.commands.train_fraud_model import ROWS
+from .learning.metrics import ROWS
 from .models import FraudModelVersion, ModelStatus
 from .services.fraud_models import approve_model, propose_model, reject_model, rollback_model
 

@@ -287,6 +287,11 @@ class FraudModelVersion(models.Model):
     reference = models.JSONField(
         default=dict, help_text="Bins of the risk score and top features in the validation window (drift)."
     )
+    drift = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The latest daily PSI against the reference: {measured_at, payments, psi: {measure: value}}.",
+    )
     trained_by = models.CharField(max_length=150)
     trained_at = models.DateTimeField(auto_now_add=True)
     proposed_by = models.CharField(max_length=150, blank=True)

@@ -14,6 +14,7 @@ from audit.services import notes_for
 from payproc.errors import DomainError
 
 from .card_bins import bin_country
+from .learning.explanations import explain_decision
 from .models import ReviewQueueItem
 from .selectors import related_payments, review_queue, with_fired_rule
 from .services.lists import list_payment_value
@@ -157,13 +158,15 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:antifraud_reviewqueueitem_changelist"))
         if request.method == "POST":
             return self._act(request, tx)
+        decision = getattr(tx, "fraud_decision", None)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Payment {tx.id}",
             "tx": tx,
             "card_country": bin_country(tx.card_bin),
             "ip_country": country_code(tx.customer_ip) if tx.customer_ip else None,
-            "decision": getattr(tx, "fraud_decision", None),
+            "decision": decision,
+            "explanation": explain_decision(decision) if decision else [],
             "fraud_report": getattr(tx, "fraud_report", None),
             "history": tx.history.all(),
             "related": related_payments(tx),

@@ -18,7 +18,7 @@ from payproc.cache_versions import VersionedMemo
 
 from .adapters.ports import VelocityStore, WindowUpdate
 from .facts import PaymentFacts
-from .features import Vector, feature_vector, feature_windows
+from .features import Vector, feature_vector, feature_windows, window_names
 from .learning.explanations import Factor, model_factors, rule_factors
 from .learning.scorer import ScoringModels, scoring_models
 from .merchant_profiles import merchant_profile
@@ -197,11 +197,14 @@ def assess_many(
     by_merchant = {merchant_id: rule_sets(merchant_id) for merchant_id in merchants}
     profiles = {merchant_id: merchant_profile(merchant_id) for merchant_id in merchants}
     sets = [by_merchant[facts.merchant_id] for facts in payments]
-    updates = [_window_updates(facts, rules) for facts, rules in zip(payments, sets, strict=True)]
+    names = [window_names(facts) for facts in payments]
+    updates = [
+        _window_updates(facts, rules, own_names) for facts, rules, own_names in zip(payments, sets, names, strict=True)
+    ]
     stats = iter(velocity.record_many([update for per_payment in updates for update in per_payment]))
     hits = list_hits_many(payments)
     evaluated = []
-    for facts, rules, own_updates in zip(payments, sets, updates, strict=True):
+    for facts, rules, own_updates, own_names in zip(payments, sets, updates, names, strict=True):
         context = RuleContext(windows={update.window: next(stats) for update in own_updates})
         fired, shadow = [], []
         for rule in rules.rules:
@@ -212,51 +215,58 @@ def assess_many(
         vector = feature_vector(
             facts,
             context.windows,
+            names=own_names,
             profile=profiles[facts.merchant_id],
             rules_fired=[rule.rule for rule in fired + shadow],
         )
         evaluated.append((fired, shadow, vector))
     models = scoring_models() if models is None else models
     vectors = [vector for _, _, vector in evaluated]
-    live = _model_scores(models.live, vectors, explain=True)
-    shadow_scores = _model_scores(models.shadow, vectors, explain=False)
-    assessments = []
-    for index, (facts, rules, own_hits, (fired, shadow, vector)) in enumerate(
-        zip(payments, sets, hits, evaluated, strict=True)
-    ):
-        assessment = _decide(fired + _list_rules(own_hits), own_hits, rules, shadow, live_score=live.scores[index])
-        observed = {rule.rule: rule.observed for rule in fired + shadow}
-        if live.contributions is not None and models.live is not None:
-            factors = model_factors(live.contributions[index], models.live.features, vector, facts, observed)
-        else:
-            factors = rule_factors([(rule.rule, rule.score, rule.observed) for rule in assessment.fired])
-        assessments.append(
-            replace(
-                assessment,
-                features=vector,
-                model_version=models.live.version if models.live else None,
-                shadow_model_version=models.shadow.version if models.shadow else None,
-                shadow_score=shadow_scores.scores[index],
-                explanation=factors,
-            )
+    live_scores = _model_scores(models.live, vectors)
+    shadow_scores = _model_scores(models.shadow, vectors)
+    assessments = [
+        replace(
+            _decide(fired + _list_rules(own_hits), own_hits, rules, shadow, live_score=live_scores[index]),
+            features=vector,
+            model_version=models.live.version if models.live else None,
+            shadow_model_version=models.shadow.version if models.shadow else None,
+            shadow_score=shadow_scores[index],
         )
-    return assessments
+        for index, (rules, own_hits, (fired, shadow, vector)) in enumerate(zip(sets, hits, evaluated, strict=True))
+    ]
+    return _explained(assessments, payments, models.live)
 
 
-@dataclass(frozen=True, slots=True)
-class _ModelScores:
-    scores: list[int | None]
-    contributions: Any = None
+def _explained(assessments: list[Assessment], payments: list[PaymentFacts], live: Any) -> list[Assessment]:
+    """Each assessment with its top factors. A model's TreeSHAP contributions cost ~200 us a payment (70 x
+    its prediction): at decision time only the payments it flags are explained; an approval's factors
+    are computed when someone opens it, from its stored features and model version (`explain_decision`)."""
+    flagged = [index for index, found in enumerate(assessments) if found.outcome != Outcome.APPROVE]
+    contributions = (
+        dict(zip(flagged, live.contributions(live.matrix([assessments[i].features for i in flagged])), strict=True))
+        if live is not None and flagged
+        else {}
+    )
+    explained = []
+    for index, (assessment, facts) in enumerate(zip(assessments, payments, strict=True)):
+        if live is None:
+            factors = rule_factors([(rule.rule, rule.score, rule.observed) for rule in assessment.fired])
+        elif index in contributions:
+            observed = {rule.rule: rule.observed for rule in assessment.fired + assessment.shadow}
+            factors = model_factors(contributions[index], live.features, assessment.features, facts, observed)
+        else:
+            factors = []
+        explained.append(replace(assessment, explanation=factors))
+    return explained
 
 
-def _model_scores(model: Any, vectors: list[Vector], *, explain: bool) -> _ModelScores:
+def _model_scores(model: Any, vectors: list[Vector]) -> list[int | None]:
     if model is None or not vectors:
-        return _ModelScores([None] * len(vectors))
-    matrix = model.matrix(vectors)
-    return _ModelScores(model.risk_scores(matrix), model.contributions(matrix) if explain else None)
+        return [None] * len(vectors)
+    return model.risk_scores(model.matrix(vectors))
 
 
-def _window_updates(facts: PaymentFacts, rules: RuleSet) -> list[WindowUpdate]:
+def _window_updates(facts: PaymentFacts, rules: RuleSet, names: list[str | None]) -> list[WindowUpdate]:
     """The windows the payment's rules and features update, each once (a feature shares a rule's window
     when both count the same thing over the same span)."""
     unique: dict[str, WindowUpdate] = {}
@@ -264,7 +274,7 @@ def _window_updates(facts: PaymentFacts, rules: RuleSet) -> list[WindowUpdate]:
         if rule.windows:
             for update in rule.windows(rule.parameters, facts):
                 unique.setdefault(update.window, update)
-    for update in feature_windows(facts):
+    for update in feature_windows(facts, names):
         unique.setdefault(update.window, update)
     return list(unique.values())
 

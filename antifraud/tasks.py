@@ -8,7 +8,8 @@ from celery.signals import worker_ready
 from django.conf import settings
 
 from .errors import TooFewLabels
-from .learning.training import train_model
+from .learning.drift import measure_drift
+from .models import FraudModelVersion, ModelStatus
 from .recovery import redrive_stale_payments
 
 logger = logging.getLogger(__name__)
@@ -33,8 +34,17 @@ def _sweep_once_after_start(**_: Any) -> None:
 @shared_task
 def train_candidate_model() -> int | None:
     """Beat, weekly: train a shadow candidate on the labels so far; it never goes live by itself."""
+    from .learning.training import train_model  # LightGBM and scikit-learn: only in the process that trains
+
     try:
         return train_model(label_delay_days=settings.FRAUD_MODEL_LABEL_DELAY_DAYS, actor="beat").number
     except TooFewLabels as exc:
         logger.info("no fraud model trained this week: %s", exc)
         return None
+
+
+@shared_task
+def measure_model_drift() -> dict[int, dict[str, Any]]:
+    """Beat, daily: the PSI of the live and shadow models against their validation windows."""
+    watched = FraudModelVersion.objects.filter(status__in=[ModelStatus.LIVE, ModelStatus.SHADOW, ModelStatus.PROPOSED])
+    return {version.number: measure_drift(version) for version in watched}

@@ -1,5 +1,6 @@
 """In-process benchmarks: the analysts' review queue with 100,000 payments in review (`make bench`,
-`scripts/bench.py queue`), and scoring throughput and decision latency (`make bench-fraud`). The API and
+`scripts/bench.py queue`), and scoring throughput, decision latency, the shipped rules on labelled
+traffic and the learning loop (`make bench-fraud`). The API and
 the pipeline are measured over HTTP with real processes by scripts/bench/http.sh and pipeline.sh.
 
 Runs against the services of scripts/services.sh, in a scratch PostgreSQL database of its own.
@@ -158,6 +159,57 @@ def labelled() -> None:
             outcomes.append((payment, assessment.outcome, tuple(rule.rule for rule in assessment.shadow)))
     print(f"labelled traffic: {len(traffic)} payments, shipped rules (config/antifraud_rules.yaml)")
     print(report(outcomes))
+    learning()
+
+
+def learning() -> None:
+    """The learning loop (scripts/learning_loop.py): rules only, labels, a model trained and activated,
+    fresh traffic decided with it; the CPU of scoring with the live model against rules alone."""
+    from django_redis import get_redis_connection
+    from learning_loop import details, run_loop, table
+
+    from antifraud.models import FraudModelVersion
+    from transactions.models import Transaction
+
+    # A scratch database: the loop starts with no model and no history but its own.
+    get_redis_connection("default").flushdb()
+    FraudModelVersion.objects.all().delete()
+    Transaction.objects.all().delete()
+    days, fresh = int(os.environ.get("BENCH_LEARNING_DAYS", "4")), int(os.environ.get("BENCH_FRESH_DAYS", "2"))
+    result = run_loop(history_days=days, fresh_days=fresh, scale=1, seed=int(os.environ.get("BENCH_SEED", "7")))
+    print(f"learning loop: {days} days of history, {fresh} of fresh traffic, two merchants")
+    print(table(result))
+    print(details(result))
+    ordinary = [tx_id for tx_id, fraud in result.fresh if not fraud]
+    scoring_cost(ordinary, "ordinary payments of the fresh traffic")
+    scoring_cost([tx_id for tx_id, _ in result.fresh], "all the fresh traffic, 45 % fraud")
+
+
+def scoring_cost(transaction_ids: list[str], what: str) -> None:
+    """CPU per payment of scoring (features, rules, lists, and the live model with the explanation of the
+    payments it flags) against the same payments scored by the rules alone, in one process, same run."""
+    from antifraud.adapters.memory_velocity import MemoryVelocityStore
+    from antifraud.facts import PaymentFacts
+    from antifraud.learning.scorer import ScoringModels, scoring_models
+    from antifraud.scoring import assess_many
+    from transactions.models import Transaction
+
+    payments = [PaymentFacts.of(tx) for tx in Transaction.objects.filter(pk__in=transaction_ids).order_by("created_at")]
+    batches = [payments[start : start + 20] for start in range(0, len(payments), 20)]
+    live = scoring_models()
+    figures = {}
+    for name, models in (("rules alone", ScoringModels()), ("live model", live), ("rules alone ", ScoringModels())):
+        velocity, started = MemoryVelocityStore(), time.process_time()
+        for batch in batches:
+            assess_many(batch, velocity=velocity, models=models)
+        figures[name] = (time.process_time() - started) / len(payments) * 1e6
+    rules = (figures["rules alone"] + figures["rules alone "]) / 2
+    model = f"model {live.live.version}" if live.live else "no live model"
+    print(
+        f"scoring CPU per payment, {what} (in-process, {len(payments)} payments, batches of 20): rules alone "
+        f"{figures['rules alone']:.0f} and {figures['rules alone ']:.0f} us; with the live {model} "
+        f"{figures['live model']:.0f} us ({figures['live model'] / rules - 1:+.1%})"
+    )
 
 
 QUEUE_SIZE = int(os.environ.get("BENCH_QUEUE_SIZE", "100000"))

@@ -50,10 +50,17 @@ class Payment:
 
 @dataclass
 class Generator:
+    """`expatriates`: the share of ordinary shoppers paying with a card issued abroad; `returning`: the
+    share of ordinary shoppers who are earlier customers of this generator, paying again with the same
+    identity and card (a merchant with regulars)."""
+
     seed: int = 7
     start: datetime = field(default_factory=lambda: datetime(2026, 1, 5, 9, 0))
+    expatriates: float = EXPATRIATES
+    returning: float = 0.0
     rng: random.Random = field(init=False)
     serial: int = 0
+    regulars: list[tuple[dict[str, str], str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -105,14 +112,19 @@ class Generator:
     # --- families ----------------------------------------------------------------------------------
     def ordinary(self, shoppers: int) -> Iterator[Payment]:
         for _ in range(shoppers):
-            country = self.rng.choice(COUNTRIES)
-            # 4 % shop through a VPN or a work network that exits in another country.
-            vpn = self.elsewhere(country) if self.rng.random() < 0.04 else None
-            who, at = self.identity(country, ip_country=vpn), self.when()
-            # 3 % pay with a card issued in another country (expatriates, students abroad); 4 % start with
-            # a big order. (With 5 % expatriates, false reviews are 5.9 % at BENCH_SCALE=5, seed 7.)
-            expat = self.rng.random() < EXPATRIATES
-            card = self.card(self.rng.choice([c for c in COUNTRIES if c != country]) if expat else country)
+            if self.returning and self.regulars and self.rng.random() < self.returning:
+                who, card = self.rng.choice(self.regulars)
+                country, at = who["country"], self.when()
+            else:
+                country = self.rng.choice(COUNTRIES)
+                # 4 % shop through a VPN or a work network that exits in another country.
+                vpn = self.elsewhere(country) if self.rng.random() < 0.04 else None
+                who, at = self.identity(country, ip_country=vpn), self.when()
+                # 3 % pay with a card issued in another country (expatriates, students abroad); 4 % start
+                # with a big order. (With 5 % expatriates, false reviews are 5.9 % at BENCH_SCALE=5, seed 7.)
+                expat = self.rng.random() < self.expatriates
+                card = self.card(self.rng.choice([c for c in COUNTRIES if c != country]) if expat else country)
+                self.regulars.append((who, card))
             first_amount = self.amount(300, 2500) if self.rng.random() < 0.04 else self.amount(5, 200)
             habit = self.rng.random()
             yield Payment("ordinary", False, at, first_amount, card, **who)
@@ -208,6 +220,10 @@ class Generator:
                     self.card(self.rng.choice(COUNTRIES)),
                     **who,
                 )
+
+    def next_day(self) -> None:
+        """Later traffic starts a day after the current one (velocity windows of an hour stay apart)."""
+        self.start += timedelta(days=1)
 
     def traffic(self, scale: int = 1) -> list[Payment]:
         payments = [

@@ -13,8 +13,9 @@ class MemoryVelocityStore:
     def record(self, *, window: str, member: str, amount: int, at: float, window_seconds: int) -> WindowStats:
         with self._lock:
             members = self._windows.setdefault(window, {})
-            if member:  # an empty member only reads the window
-                members[member] = (at, amount)
+            if not member:  # read only, as in Redis: the members inside the window, nothing swept
+                return WindowStats(count=sum(seen > at - window_seconds for seen, _ in members.values()), total=0)
+            members[member] = (at, amount)
             for name, (seen, _) in list(members.items()):
                 if seen <= at - window_seconds:
                     del members[name]

@@ -16,25 +16,31 @@ local results = {}
 for i, key in ipairs(KEYS) do
   local now_ms, window_ms = tonumber(ARGV[4 * i - 3]), tonumber(ARGV[4 * i - 2])
   local member, amount = ARGV[4 * i - 1], tonumber(ARGV[4 * i])
-  local amounts, total = key .. ':amounts', key .. ':total'
-  local expired = redis.call('ZRANGEBYSCORE', key, '-inf', now_ms - window_ms)
-  for first = 1, #expired, 1000 do
-    local chunk = {unpack(expired, first, math.min(first + 999, #expired))}
-    local gone = 0
-    for _, value in ipairs(redis.call('HMGET', amounts, unpack(chunk))) do gone = gone + (tonumber(value) or 0) end
-    redis.call('HDEL', amounts, unpack(chunk))
-    redis.call('DECRBY', total, gone)
+  if member == '' then
+    -- Read only: the members still inside the window; nothing swept, added or renewed.
+    results[2 * i - 1] = redis.call('ZCOUNT', key, '(' .. (now_ms - window_ms), '+inf')
+    results[2 * i] = 0
+  else
+    local amounts, total = key .. ':amounts', key .. ':total'
+    local expired = redis.call('ZRANGEBYSCORE', key, '-inf', now_ms - window_ms)
+    for first = 1, #expired, 1000 do
+      local chunk = {unpack(expired, first, math.min(first + 999, #expired))}
+      local gone = 0
+      for _, value in ipairs(redis.call('HMGET', amounts, unpack(chunk))) do gone = gone + (tonumber(value) or 0) end
+      redis.call('HDEL', amounts, unpack(chunk))
+      redis.call('DECRBY', total, gone)
+    end
+    if #expired > 0 then redis.call('ZREMRANGEBYSCORE', key, '-inf', now_ms - window_ms) end
+    if redis.call('ZADD', key, now_ms, member) == 1 then
+      redis.call('HSET', amounts, member, amount)
+      redis.call('INCRBY', total, amount)
+    end
+    redis.call('PEXPIRE', key, window_ms)
+    redis.call('PEXPIRE', amounts, window_ms)
+    redis.call('PEXPIRE', total, window_ms)
+    results[2 * i - 1] = redis.call('ZCARD', key)
+    results[2 * i] = tonumber(redis.call('GET', total) or '0')
   end
-  if #expired > 0 then redis.call('ZREMRANGEBYSCORE', key, '-inf', now_ms - window_ms) end
-  if member ~= '' and redis.call('ZADD', key, now_ms, member) == 1 then
-    redis.call('HSET', amounts, member, amount)
-    redis.call('INCRBY', total, amount)
-  end
-  redis.call('PEXPIRE', key, window_ms)
-  redis.call('PEXPIRE', amounts, window_ms)
-  redis.call('PEXPIRE', total, window_ms)
-  results[2 * i - 1] = redis.call('ZCARD', key)
-  results[2 * i] = tonumber(redis.call('GET', total) or '0')
 end
 return results
 """

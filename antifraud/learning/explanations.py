@@ -5,16 +5,20 @@ With a live model the shares come from LightGBM's own TreeSHAP contributions; wi
 points of the rules that fired.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from transactions.money import format_minor
 
 from ..card_bins import bin_country
 from ..facts import PaymentFacts
 from ..features import RULE_PREFIX, Vector
+
+if TYPE_CHECKING:
+    import numpy as np
 
 TOP = 3
 MIN_SHARE = 0.05
@@ -74,7 +78,6 @@ PHRASES: dict[str, Callable[[float, PaymentFacts], str]] = {
     "card_payments_90d": _first("with this card"),
     "email_payments_90d": _first("from this e-mail"),
     "device_payments_90d": _first("from this device"),
-    "ip_payments_90d": _first("from this IP address"),
     "card_payments_30d": _count("payments with this card", "in 30 days"),
     "amount_to_card_average_30d": lambda value, facts: f"amount {value:.1f}x this card's average over 30 days",
     "card_foreign": _countries,
@@ -135,4 +138,23 @@ def rule_factors(fired: Sequence[tuple[str, int, str]]) -> list[Factor]:
     return [
         Factor(f"{RULE_PREFIX}{name}", observed, round(points / total, 3) if total else 0.0)
         for name, points, observed in ordered[:TOP]
+    ]
+
+
+def explain_decision(decision: Any) -> list[dict[str, object]]:
+    """The decision's top factors: as stored, or, for a payment the live model approved (not explained
+    at decision time), from its stored features and the model version that scored it."""
+    if decision.explanation or not decision.model_version:
+        return decision.explanation
+    from ..facts import PaymentFacts
+    from .scorer import loaded_version
+
+    model = loaded_version(decision.model_version)
+    if model is None:
+        return []
+    contributions = model.contributions(model.matrix([decision.features]))[0]
+    observed = {rule["rule"]: rule["observed"] for rule in decision.fired_rules + decision.shadow_rules}
+    facts = PaymentFacts.of(decision.transaction)
+    return [
+        factor.as_dict() for factor in model_factors(contributions, model.features, decision.features, facts, observed)
     ]

@@ -6,10 +6,18 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sklearn.metrics import average_precision_score, roc_auc_score
-
 from ..backtest import rates
 from ..models import Outcome
+
+# How the measures read in the command's table and on the model's page: (title, key, format).
+ROWS = (
+    ("AUC ROC", "auc_roc", "{:.3f}"),
+    ("average precision", "average_precision", "{:.3f}"),
+    ("card precision@100 per day", "card_precision_at_100", "{:.3f}"),
+    ("fraud flagged (recall)", "recall", "{:.1%}"),
+    ("legitimate declined", "false_declines", "{:.2%}"),
+    ("legitimate sent to review", "false_reviews", "{:.2%}"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +54,8 @@ def day_of(moment: datetime) -> str:
 
 
 def measure(scored: Sequence[Scored]) -> dict[str, float | int | None]:
+    from sklearn.metrics import average_precision_score, roc_auc_score  # only where models are measured
+
     labels = [row.fraud for row in scored]
     scores = [row.score for row in scored]
     both = 0 < sum(labels) < len(labels)

@@ -2,16 +2,21 @@
 stored text. Each process loads the live and the shadow version once and again only when the versions
 change (a shared version token, like the rules')."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import lightgbm
-import numpy as np
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from payproc.cache_versions import VersionedMemo
 
 from ..features import RULE_PREFIX, Vector
 from ..models import FraudModelVersion, ModelStatus
+
+if TYPE_CHECKING:
+    import lightgbm
+    import numpy as np
 
 MAX_RISK = 100
 
@@ -25,7 +30,12 @@ class LoadedModel:
     calibration_y: np.ndarray
 
     @classmethod
-    def of(cls, row: FraudModelVersion) -> "LoadedModel":
+    def of(cls, row: FraudModelVersion) -> LoadedModel:
+        # Imported here: numpy and LightGBM (which pulls in scikit-learn) cost every process ~150 MB
+        # and seconds of start-up; only a process that scores with a model needs them.
+        import lightgbm
+        import numpy as np
+
         return cls(
             version=row.number,
             booster=lightgbm.Booster(model_str=row.booster),
@@ -36,6 +46,8 @@ class LoadedModel:
 
     def matrix(self, vectors: Sequence[Vector]) -> np.ndarray:
         """A rule that did not fire is 0; any other absent value is missing (NaN) to the trees."""
+        import numpy as np
+
         defaults = [0.0 if name.startswith(RULE_PREFIX) else np.nan for name in self.features]
         rows = [
             [
@@ -47,12 +59,14 @@ class LoadedModel:
         return np.asarray(rows, dtype=float).reshape(len(rows), len(self.features))
 
     def probabilities(self, matrix: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         raw = self.booster.predict(matrix, num_threads=1)
         return np.interp(raw, self.calibration_x, self.calibration_y)
 
     def risk_scores(self, matrix: np.ndarray) -> list[int]:
         """The calibrated probability of fraud in percent, 0-100."""
-        return [int(p * MAX_RISK + 0.5) for p in np.clip(self.probabilities(matrix), 0.0, 1.0)]
+        return [int(min(max(p, 0.0), 1.0) * MAX_RISK + 0.5) for p in self.probabilities(matrix).tolist()]
 
     def contributions(self, matrix: np.ndarray) -> np.ndarray:
         """TreeSHAP contributions per feature (log-odds), the last column the expected value."""
@@ -81,3 +95,10 @@ def scoring_models() -> ScoringModels:
 def forget_models() -> None:
     """Every process reloads the live and shadow models on its next payment (called when they change)."""
     _models.forget()
+
+
+@lru_cache(maxsize=4)
+def loaded_version(number: int) -> LoadedModel | None:
+    """A stored version by number, loaded once per process (versions never change once trained)."""
+    row = FraudModelVersion.objects.filter(number=number).first()
+    return LoadedModel.of(row) if row else None

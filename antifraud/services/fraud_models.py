@@ -9,7 +9,6 @@ from audit.services import record
 
 from ..errors import ModelNotInState, ReasonRequired, SelfApproval
 from ..learning.scorer import forget_models
-from ..learning.training import beats_live
 from ..models import FraudModelVersion, ModelStatus
 
 
@@ -124,3 +123,16 @@ def rollback_model(*, actor: str, reason: str) -> FraudModelVersion | None:
         )
         forget_models()
     return before
+
+
+def beats_live(version: FraudModelVersion) -> bool:
+    """The candidate ranks fraud better than the policy live at training (average precision) and, at the
+    live thresholds, flags as much fraud while troubling no more legitimate payments."""
+    mine, live = version.metrics, version.live_metrics
+    if mine.get("average_precision") is None:
+        return False
+    if live.get("average_precision") is not None and mine["average_precision"] <= live["average_precision"]:
+        return False
+    troubled = (mine.get("false_declines") or 0) + (mine.get("false_reviews") or 0)
+    live_troubled = (live.get("false_declines") or 0) + (live.get("false_reviews") or 0)
+    return (mine.get("recall") or 0) >= (live.get("recall") or 0) - 0.01 and troubled <= live_troubled

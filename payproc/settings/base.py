@@ -462,6 +462,7 @@ CELERY_BEAT_SCHEDULE = {
     "check-outbox-backlog": {"task": "alerts.tasks.check_outbox_backlog", "schedule": 60.0},
     # A new shadow candidate every week; it goes live only when two Risk admins say so.
     "train-fraud-model": {"task": "antifraud.tasks.train_candidate_model", "schedule": 7 * 86400.0},
+    "measure-model-drift": {"task": "antifraud.tasks.measure_model_drift", "schedule": 86400.0},
     # Last, so that `run_periodic --once` sends what the tasks above queued.
     "dispatch-outbound": {"task": "outbound.tasks.dispatch_messages", "schedule": OUTBOUND_DISPATCH_INTERVAL_SECONDS},
 }

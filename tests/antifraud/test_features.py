@@ -3,6 +3,8 @@ store, with the labels that existed then and never card data."""
 
 import json
 
+import pytest
+
 from antifraud.analytics import rows_from_events
 from antifraud.features import BASE_FEATURES
 from antifraud.merchant_profiles import build_profile, forget_profiles
@@ -115,3 +117,24 @@ def test_features_travel_in_the_decision_event_to_the_analytics_store_without_ca
     assert dict(zip(names, values, strict=True)) == decision.features
     published = json.dumps(envelopes)
     assert VISA not in published and VISA[-10:] not in published and '"123"' not in published
+
+
+@pytest.mark.parametrize("store", ["redis", "memory"])
+def test_an_update_with_an_empty_member_reads_the_window_without_adding_to_it(store, settings):
+    from django_redis import get_redis_connection
+
+    from antifraud.adapters.memory_velocity import MemoryVelocityStore
+    from antifraud.adapters.ports import WindowUpdate
+    from antifraud.adapters.redis_velocity import RedisVelocityStore
+
+    velocity = RedisVelocityStore(get_redis_connection("default")) if store == "redis" else MemoryVelocityStore()
+    velocity.record_many(
+        [WindowUpdate("fraud:card:x", "tx-1", 0, 1000.0, 100), WindowUpdate("fraud:card:x", "tx-2", 0, 1050.0, 100)]
+    )
+
+    reads = velocity.record_many(
+        [WindowUpdate("fraud:card:x", "", 0, 1060.0, 100), WindowUpdate("fraud:card:x", "", 0, 1120.0, 100)]
+    )
+
+    assert [stats.count for stats in reads] == [2, 1]  # at 1120 the label of 1000 has left the window
+    assert velocity.record_many([WindowUpdate("fraud:card:x", "", 0, 1060.0, 100)])[0].count == 2  # nothing swept

@@ -45,6 +45,13 @@ def _web_metrics() -> str:
     return Client(REMOTE_ADDR="10.1.2.3").get("/metrics").content.decode()
 
 
+def _filled(template: str, labels: dict) -> str:
+    """An annotation as Prometheus renders it for these labels (job and instance: empty when absent)."""
+    for name in {"job", "instance", *labels}:
+        template = template.replace(f"{{{{ $labels.{name} }}}}", labels.get(name, ""))
+    return template
+
+
 def _fires(alert: str, input_series: list[dict], *, expected: list[dict], eval_minutes: int, tmp_path: Path) -> None:
     """Run promtool on one alert; `expected` is the list of label sets (beyond the rule's own) that fire."""
     rule = _rule(alert)
@@ -62,13 +69,8 @@ def _fires(alert: str, input_series: list[dict], *, expected: list[dict], eval_m
                         "alertname": alert,
                         "exp_alerts": [
                             {
-                                "exp_labels": {**rule["labels"], **labels},
-                                "exp_annotations": {
-                                    key: value.replace("{{ $labels.job }}", labels.get("job", "")).replace(
-                                        "{{ $labels.instance }}", labels.get("instance", "")
-                                    )
-                                    for key, value in annotations.items()
-                                },
+                                "exp_labels": {**{k: _filled(v, labels) for k, v in rule["labels"].items()}, **labels},
+                                "exp_annotations": {key: _filled(value, labels) for key, value in annotations.items()},
                             }
                             for labels in expected
                         ],

@@ -4,19 +4,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from antifraud.errors import TooFewLabels
+from antifraud.learning.metrics import ROWS
 from antifraud.learning.training import train_model
 from antifraud.models import FraudModelVersion
 from antifraud.services.fraud_models import activate_model
 from audit.services import command_actor
-
-ROWS = (
-    ("AUC ROC", "auc_roc", "{:.3f}"),
-    ("average precision", "average_precision", "{:.3f}"),
-    ("card precision@100 per day", "card_precision_at_100", "{:.3f}"),
-    ("fraud flagged (recall)", "recall", "{:.1%}"),
-    ("legitimate declined", "false_declines", "{:.2%}"),
-    ("legitimate sent to review", "false_reviews", "{:.2%}"),
-)
 
 
 def metrics_table(version: FraudModelVersion) -> str:
