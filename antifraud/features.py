@@ -49,8 +49,6 @@ class CountingWindow:
             return f"linked:{self.of}-per-{self.key}:{self.seconds}:{value}"
         if self.kind in {"sum", "amounts"}:
             return f"{self.kind}:{self.key}:{self.seconds}:{facts.currency}:{value}"
-        if self.kind == "fraud":
-            return f"fraud:{self.key}:{value}"
         return f"{self.kind}:{self.key}:{self.seconds}:{value}"
 
     def update(self, facts: PaymentFacts, name: str | None) -> WindowUpdate | None:
@@ -88,8 +86,12 @@ WINDOWS = (
     *(CountingWindow(f"{key}_payments_90d", "seen", key, SEEN_SECONDS) for key in ("card", "email", "device")),
     CountingWindow("card_payments_30d", "amounts", "card", CARD_AMOUNTS_SECONDS),
     *(CountingWindow(f"{key}_fraud_labels", "fraud", key, LABEL_HISTORY_SECONDS) for key in IDENTITIES),
+    # A merchant (a shop's site, a terminal) under attack: its payments labelled fraud in the last four
+    # weeks, and in the last one (an attack that stopped fades from it first).
+    CountingWindow("merchant_fraud_labels_28d", "fraud", "merchant", 28 * DAY),
+    CountingWindow("merchant_fraud_labels_7d", "fraud", "merchant", 7 * DAY),
 )
-LABEL_WINDOWS = {window.key: window for window in WINDOWS if window.kind == "fraud"}
+LABEL_WINDOWS = tuple(window for window in WINDOWS if window.kind == "fraud")
 
 
 def window_names(facts: PaymentFacts) -> list[str | None]:

@@ -34,7 +34,7 @@ def record_fraud_labels(labelled: dict[str, float], *, velocity: VelocityStore) 
     updates = []
     for tx in Transaction.objects.filter(pk__in=list(labelled)):
         facts = PaymentFacts.of(tx)
-        for window in LABEL_WINDOWS.values():
+        for window in LABEL_WINDOWS:
             name = window.name(facts)
             if name is not None:
                 updates.append(WindowUpdate(name, facts.transaction_id, 0, labelled[str(tx.pk)], window.seconds))

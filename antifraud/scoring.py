@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 
-from payproc.cache_versions import VersionedMemo
+from payproc.cache_versions import VersionedMemo, current_version
 
 from .adapters.ports import VelocityStore, WindowUpdate
 from .facts import PaymentFacts
@@ -120,9 +120,12 @@ class RuleSet:
 _rule_sets: VersionedMemo[str, RuleSet] = VersionedMemo("fraud-rules")
 
 
-def rule_set(merchant_id: str) -> RuleSet:
-    """The merchant's enabled rules and thresholds, from memory while the rules version holds."""
-    return _rule_sets.get(merchant_id, lambda: _compile(merchant_id))
+def rule_set(merchant_id: str, *, version: str | None = None) -> RuleSet:
+    """The merchant's enabled rules and thresholds, from memory while the rules version holds (`version`:
+    the token, when the caller has just read it)."""
+    if version is None:
+        return _rule_sets.get(merchant_id, lambda: _compile(merchant_id))
+    return _rule_sets.get(merchant_id, lambda: _compile(merchant_id), version=version)
 
 
 def _compiled(item: dict[str, Any]) -> CompiledRule:
@@ -194,7 +197,11 @@ def assess_many(
     `rule_sets` gives each merchant's rules: the live ones, or a document's (the backtest); `models` the
     live and shadow models (default: this deployment's)."""
     merchants = {facts.merchant_id for facts in payments}
-    by_merchant = {merchant_id: rule_sets(merchant_id) for merchant_id in merchants}
+    token = current_version(_rule_sets.name) if rule_sets is rule_set or models is None else None
+    if rule_sets is rule_set:
+        by_merchant = {merchant_id: rule_set(merchant_id, version=token) for merchant_id in merchants}
+    else:
+        by_merchant = {merchant_id: rule_sets(merchant_id) for merchant_id in merchants}
     profiles = {merchant_id: merchant_profile(merchant_id) for merchant_id in merchants}
     sets = [by_merchant[facts.merchant_id] for facts in payments]
     names = [window_names(facts) for facts in payments]
@@ -220,7 +227,7 @@ def assess_many(
             rules_fired=[rule.rule for rule in fired + shadow],
         )
         evaluated.append((fired, shadow, vector))
-    models = scoring_models() if models is None else models
+    models = scoring_models(version=token) if models is None else models
     vectors = [vector for _, _, vector in evaluated]
     live_scores = _model_scores(models.live, vectors)
     shadow_scores = _model_scores(models.shadow, vectors)

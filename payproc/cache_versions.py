@@ -66,6 +66,11 @@ class VersionedMemo(Generic[K, V]):
         self._entries: dict[K, tuple[str, float, V]] = {}
 
     @property
+    def name(self) -> str:
+        """The version token's name, for callers that read the token once for several memos."""
+        return self._name
+
+    @property
     def token_key(self) -> str:
         """The shared cache's key of this memo's version token, for callers that read it themselves."""
         return _key(self._name)

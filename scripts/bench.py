@@ -119,6 +119,8 @@ def fraud() -> None:
         f"decision latency {figures(latencies)} (handler with idempotency record, PostgreSQL + Redis)"
     )
     labelled()
+    learning()
+    handbook()
 
 
 def labelled() -> None:
@@ -159,7 +161,6 @@ def labelled() -> None:
             outcomes.append((payment, assessment.outcome, tuple(rule.rule for rule in assessment.shadow)))
     print(f"labelled traffic: {len(traffic)} payments, shipped rules (config/antifraud_rules.yaml)")
     print(report(outcomes))
-    learning()
 
 
 def learning() -> None:
@@ -171,7 +172,9 @@ def learning() -> None:
     from antifraud.models import FraudModelVersion
     from transactions.models import Transaction
 
-    # A scratch database: the loop starts with no model and no history but its own.
+    # A scratch database: the loop starts with the shipped rules, no model and no history but its own.
+    call_command("migrate", verbosity=0)
+    call_command("load_fraud_rules", verbosity=0, stdout=open(os.devnull, "w"))
     get_redis_connection("default").flushdb()
     FraudModelVersion.objects.all().delete()
     Transaction.objects.all().delete()
@@ -183,6 +186,22 @@ def learning() -> None:
     ordinary = [tx_id for tx_id, fraud in result.fresh if not fraud]
     scoring_cost(ordinary, "ordinary payments of the fresh traffic")
     scoring_cost([tx_id for tx_id, _ in result.fresh], "all the fresh traffic, 45 % fraud")
+
+
+def handbook() -> None:
+    """The Fraud Detection Handbook's simulator through payproc's features and model (handbook_bench.py);
+    BENCH_HANDBOOK_CUSTOMERS (default the handbook's 5,000) scales it, terminals twice as many."""
+    import handbook_bench
+
+    from antifraud.rule_documents import parse_yaml
+
+    customers = int(os.environ.get("BENCH_HANDBOOK_CUSTOMERS", "5000"))
+    scenario = handbook_bench.Scenario(customers=customers, terminals=2 * customers)
+    document = parse_yaml(Path(__file__).resolve().parents[1].joinpath("config/antifraud_rules.yaml").read_text())
+    started = time.perf_counter()
+    result = handbook_bench.run(scenario, document)
+    print(handbook_bench.table(result, scenario))
+    print(f"(simulated, scored and trained in {time.perf_counter() - started:.0f} s)")
 
 
 def scoring_cost(transaction_ids: list[str], what: str) -> None:
@@ -292,4 +311,5 @@ def queue() -> None:
 
 
 if __name__ == "__main__":
-    {"fraud": fraud, "labelled": labelled, "queue": queue}[sys.argv[1] if sys.argv[1:] else "queue"]()
+    commands = {"fraud": fraud, "labelled": labelled, "learning": learning, "handbook": handbook, "queue": queue}
+    commands[sys.argv[1] if sys.argv[1:] else "queue"]()

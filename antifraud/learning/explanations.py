@@ -97,6 +97,8 @@ PHRASES: dict[str, Callable[[float, PaymentFacts], str]] = {
     "email_fraud_labels": _labels("this e-mail"),
     "device_fraud_labels": _labels("this device"),
     "ip_fraud_labels": _labels("this IP address"),
+    "merchant_fraud_labels_28d": lambda value, facts: f"{value:g} fraud labels on this merchant in 4 weeks",
+    "merchant_fraud_labels_7d": lambda value, facts: f"{value:g} fraud labels on this merchant in a week",
 }
 
 

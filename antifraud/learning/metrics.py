@@ -36,16 +36,21 @@ def outcome_at(score: int, *, review_at: int, decline_at: int) -> str:
 
 
 def card_precision_at_k(scored: Sequence[Scored], k: int = 100) -> float | None:
-    """Per day, the share of compromised cards among the k cards with the highest score; the mean over
-    days (a card is compromised that day when one of its payments that day is fraud)."""
+    """The Fraud Detection Handbook's card precision top-k: each day, the k cards with the highest score
+    (a card's highest that day), the share of them that are compromised (one of their payments that day
+    is fraud); averaged over days. A card found compromised is left out of the following days, as the
+    handbook does: an investigator does not look at it twice."""
     by_day: dict[str, dict[str, tuple[float, bool]]] = defaultdict(dict)
     for row in scored:
         best, fraud = by_day[row.day].get(row.card, (float("-inf"), False))
         by_day[row.day][row.card] = (max(best, row.score), fraud or row.fraud)
+    found: set[str] = set()
     precisions = []
-    for cards in by_day.values():
-        top = sorted(cards.values(), key=lambda value: -value[0])[:k]
-        precisions.append(sum(fraud for _, fraud in top) / k)
+    for day in sorted(by_day):
+        candidates = [(score, fraud, card) for card, (score, fraud) in by_day[day].items() if card not in found]
+        top = sorted(candidates, key=lambda value: -value[0])[:k]
+        precisions.append(sum(fraud for _, fraud, _ in top) / k)
+        found |= {card for _, fraud, card in top if fraud}
     return round(sum(precisions) / len(precisions), 4) if precisions else None
 
 

@@ -79,7 +79,9 @@ class ScoringModels:
     shadow: LoadedModel | None = None
 
 
-_models: VersionedMemo[str, ScoringModels] = VersionedMemo("fraud-models")
+# The rules' version token ("fraud-rules"): scoring reads it once per batch for the rules and the models
+# alike, and a change to either reloads both (rare; a shared cache read per batch saved).
+_models: VersionedMemo[str, ScoringModels] = VersionedMemo("fraud-rules")
 
 
 def _load() -> ScoringModels:
@@ -88,8 +90,11 @@ def _load() -> ScoringModels:
     return ScoringModels(live=LoadedModel.of(live) if live else None, shadow=LoadedModel.of(shadow) if shadow else None)
 
 
-def scoring_models() -> ScoringModels:
-    return _models.get("models", _load) or ScoringModels()
+def scoring_models(*, version: str | None = None) -> ScoringModels:
+    """The live and shadow models; `version`: the rules' token when the caller has just read it."""
+    if version is None:
+        return _models.get("models", _load) or ScoringModels()
+    return _models.get("models", _load, version=version) or ScoringModels()
 
 
 def forget_models() -> None:

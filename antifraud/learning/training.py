@@ -8,6 +8,7 @@ isotonic calibration fitted on the newest fifth of the training period so a risk
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import lightgbm
 import numpy as np
@@ -102,33 +103,43 @@ def _scored(examples: Sequence[Example], scores: Sequence[int], thresholds: dict
     return rows
 
 
-def train_model(*, label_delay_days: int, actor: str, now: datetime | None = None) -> FraudModelVersion:
-    """Train on the history, validate, and store the result as a shadow candidate (audited)."""
-    label_delay = timedelta(days=label_delay_days)
-    examples = labelled_history(label_delay=label_delay, now=now or timezone.now())
-    parts = split(examples, label_delay=label_delay)
-    _check(parts)
-    columns = [*BASE_FEATURES, *rule_features([example.features for example in examples])]
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    """A model fitted on a training period and measured on a later one, not stored."""
+
+    model: LoadedModel
+    model_text: str
+    validation_scores: list[int]
+    validation_matrix: Any
+    importance: list[list[Any]]
+
+
+def fit(train: Sequence[Example], validate: Sequence[Example]) -> Fitted:
+    """LightGBM on the older part of `train`, isotonic calibration on its newest fifth, risk scores of
+    `validate`. Pure: the backtest and the public benchmark call it as training does."""
+    cut = int(len(train) * (1 - CALIBRATION_SHARE))
+    fitting, calibrating = list(train[:cut]), list(train[cut:])
+    columns = [*BASE_FEATURES, *rule_features([example.features for example in [*train, *validate]])]
     names = [f"f{index}" for index in range(len(columns))]  # LightGBM refuses ':' in feature names
     categorical = [names[columns.index(name)] for name in CATEGORICAL]
-    fit = lightgbm.Dataset(
-        _matrix(parts.fit, columns),
-        _labels(parts.fit),
+    dataset = lightgbm.Dataset(
+        _matrix(fitting, columns),
+        _labels(fitting),
         feature_name=names,
         categorical_feature=categorical,
         free_raw_data=False,
     )
-    calibration_matrix = _matrix(parts.calibrate, columns)
-    watch = lightgbm.Dataset(calibration_matrix, _labels(parts.calibrate), reference=fit)
+    calibration_matrix = _matrix(calibrating, columns)
+    watch = lightgbm.Dataset(calibration_matrix, _labels(calibrating), reference=dataset)
     booster = lightgbm.train(
         PARAMETERS,
-        fit,
+        dataset,
         num_boost_round=ROUNDS,
         valid_sets=[watch],
         callbacks=[lightgbm.early_stopping(PATIENCE, verbose=False)],
     )
     isotonic = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0, increasing=True)
-    isotonic.fit(booster.predict(calibration_matrix, num_iteration=booster.best_iteration), _labels(parts.calibrate))
+    isotonic.fit(booster.predict(calibration_matrix, num_iteration=booster.best_iteration), _labels(calibrating))
     model_text = booster.model_to_string(num_iteration=booster.best_iteration)
     model = LoadedModel(
         version=0,
@@ -137,16 +148,29 @@ def train_model(*, label_delay_days: int, actor: str, now: datetime | None = Non
         calibration_x=np.asarray(isotonic.X_thresholds_, dtype=float),
         calibration_y=np.asarray(isotonic.y_thresholds_, dtype=float),
     )
-    validation_matrix = _matrix(parts.validate, columns)
-    scores = model.risk_scores(validation_matrix)
-    thresholds = _live_thresholds(parts.validate)
+    validation_matrix = _matrix(validate, columns)
     gains = booster.feature_importance(importance_type="gain")
     total_gain = float(gains.sum()) or 1.0
     importance = sorted(
         ([columns[index], round(float(gain) / total_gain, 4)] for index, gain in enumerate(gains) if gain > 0),
         key=lambda pair: -pair[1],
     )
+    return Fitted(model, model_text, model.risk_scores(validation_matrix), validation_matrix, importance)
+
+
+def train_model(*, label_delay_days: int, actor: str, now: datetime | None = None) -> FraudModelVersion:
+    """Train on the history, validate, and store the result as a shadow candidate (audited)."""
+    label_delay = timedelta(days=label_delay_days)
+    examples = labelled_history(label_delay=label_delay, now=now or timezone.now())
+    parts = split(examples, label_delay=label_delay)
+    _check(parts)
     train = parts.fit + parts.calibrate
+    fitted = fit(train, parts.validate)
+    model, scores, columns = fitted.model, fitted.validation_scores, list(fitted.model.features)
+    thresholds = _live_thresholds(parts.validate)
+    importance = fitted.importance
+    validation_matrix = fitted.validation_matrix
+    model_text = fitted.model_text
     with transaction.atomic():
         number = (FraudModelVersion.objects.select_for_update().aggregate(top=Max("number"))["top"] or 0) + 1
         version = FraudModelVersion.objects.create(
