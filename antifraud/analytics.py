@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 
 from transactions.events import REFUND_FAILED, REFUND_SUCCEEDED, TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED
 
-from .events import DECISION, FRAUD_REPORT
+from .events import DECISION, FEATURES, FRAUD_REPORT
 from .labels import PROVIDER_FRAUD_DECLINES, Label, LabelSource, report_label, review_label
 
 
@@ -54,8 +54,6 @@ def decision_row(envelope: dict[str, Any], created_at: datetime | None = None) -
         "fired_rules": [rule["rule"] for rule in data["fired_rules"]],
         "shadow_rules": [rule["rule"] for rule in data.get("shadow_rules", [])],
         "rules_version": data.get("rules_version") or 0,
-        "feature_names": list(data.get("features", {})),
-        "feature_values": [float(value) for value in data.get("features", {}).values()],
         "amount_minor": data["amount_minor"],
         "currency": data["currency"],
         "created_at": created_at or decided_at,
@@ -102,11 +100,25 @@ def label_row(envelope: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def feature_rows(envelope: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "transaction_id": item["transaction_id"],
+            "merchant_id": item["merchant_id"],
+            "decided_at": _ts(item["decided_at"]),
+            "feature_names": list(item["features"]),
+            "feature_values": [float(value) for value in item["features"].values()],
+        }
+        for item in envelope["data"]["decisions"]
+    ]
+
+
 class Rows(NamedTuple):
     payments: list[dict[str, Any]]
     decisions: list[dict[str, Any]]
     refunds: list[dict[str, Any]]
     labels: list[dict[str, Any]]
+    features: list[dict[str, Any]]
 
 
 ANALYTICS_EVENTS = (
@@ -116,12 +128,13 @@ ANALYTICS_EVENTS = (
     REFUND_SUCCEEDED,
     REFUND_FAILED,
     FRAUD_REPORT,
+    FEATURES,
 )
 
 
 def rows_from_events(envelopes: list[dict[str, Any]]) -> Rows:
     """Split a batch of events into payment, decision, refund and label rows; other events are not analytics."""
-    rows = Rows([], [], [], [])
+    rows = Rows([], [], [], [], [])
     for envelope in envelopes:
         if envelope["type"] in {TRANSACTION_CREATED, TRANSACTION_STATUS_CHANGED}:
             rows.payments.append(payment_row(envelope))
@@ -129,6 +142,9 @@ def rows_from_events(envelopes: list[dict[str, Any]]) -> Rows:
             rows.decisions.append(decision_row(envelope))
         elif envelope["type"] in {REFUND_SUCCEEDED, REFUND_FAILED}:
             rows.refunds.append(refund_row(envelope))
+        elif envelope["type"] == FEATURES:
+            rows.features.extend(feature_rows(envelope))
+            continue
         if (label := label_row(envelope)) is not None:
             rows.labels.append(label)
     return rows

@@ -11,6 +11,9 @@ if TYPE_CHECKING:
 
 DECISION = "antifraud.decision"
 FRAUD_REPORT = "antifraud.fraud_report"  # a merchant labelled a payment (the label, never the note)
+# The model's inputs of a batch of decisions, on a topic of their own (TOPIC_FEATURES) that only the
+# analytics sink reads: the decision event's consumers (authorization, alerts, webhooks) never carry them.
+FEATURES = "antifraud.features"
 
 
 def decision_data(
@@ -31,7 +34,6 @@ def decision_data(
         "fired_rules": decision.fired_rules if decision else [],
         "shadow_rules": decision.shadow_rules if decision else [],
         "rules_version": decision.rules_version if decision else None,
-        "features": decision.features if decision else {},
         "amount_minor": tx.amount_minor,
         "currency": tx.currency,
         "review_at": decision.review_at if decision else 0,
@@ -41,3 +43,18 @@ def decision_data(
     if decided_by:
         data["decided_by"] = decided_by
     return data
+
+
+def features_data(decisions: list["FraudDecision"]) -> dict[str, Any]:
+    """The `antifraud.features` event of a batch of decisions: each one's features as scoring stored them."""
+    return {
+        "decisions": [
+            {
+                "transaction_id": str(decision.transaction_id),
+                "merchant_id": str(decision.transaction.merchant_id),
+                "decided_at": decision.decided_at.isoformat(),
+                "features": decision.features,
+            }
+            for decision in decisions
+        ]
+    }

@@ -43,8 +43,6 @@ _DECISION_COLUMNS = (
     "fired_rules",
     "shadow_rules",
     "rules_version",
-    "feature_names",
-    "feature_values",
     "amount_minor",
     "currency",
     "created_at",
@@ -53,6 +51,7 @@ _DECISION_COLUMNS = (
 
 
 _LABEL_COLUMNS = ("transaction_id", "merchant_id", "source", "label", "labelled_at")
+_FEATURE_COLUMNS = ("transaction_id", "merchant_id", "decided_at", "feature_names", "feature_values")
 _REFUND_COLUMNS = (
     "refund_id",
     "transaction_id",
@@ -100,11 +99,13 @@ class ClickHouseSQL:
         decisions: list[dict[str, Any]],
         refunds: list[dict[str, Any]] = (),
         labels: list[dict[str, Any]] = (),
+        features: list[dict[str, Any]] = (),
     ) -> None:
         self._insert("payments", _PAYMENT_COLUMNS, payments)
         self._insert("fraud_decisions", _DECISION_COLUMNS, decisions)
         self._insert("refunds", _REFUND_COLUMNS, list(refunds))
         self._insert("labels", _LABEL_COLUMNS, list(labels))
+        self._insert("decision_features", _FEATURE_COLUMNS, list(features))
 
     def _where(self, query: SummaryQuery) -> tuple[str, dict[str, Any]]:
         # DateTime has whole seconds: an end inside a second includes that whole second.

@@ -22,6 +22,7 @@ class DatabaseAnalytics:
         decisions: list[dict[str, Any]],
         refunds: list[dict[str, Any]] = (),
         labels: list[dict[str, Any]] = (),
+        features: list[dict[str, Any]] = (),
     ) -> None:
         """Nothing to do: the rows are the main database's own."""
 

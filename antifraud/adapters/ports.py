@@ -88,6 +88,7 @@ class AnalyticsStore(Protocol):
         decisions: list[dict[str, Any]],
         refunds: list[dict[str, Any]] = (),
         labels: list[dict[str, Any]] = (),
+        features: list[dict[str, Any]] = (),
     ) -> None: ...
 
     def summary(self, query: SummaryQuery) -> Summary: ...

@@ -20,7 +20,7 @@ from transactions.services import Transition, transition_transactions
 
 from .. import metrics
 from ..adapters import get_velocity_store
-from ..events import DECISION, decision_data
+from ..events import DECISION, FEATURES, decision_data, features_data
 from ..facts import PaymentFacts
 from ..models import FraudDecision, Outcome
 from ..scoring import Assessment, assess_many
@@ -109,6 +109,14 @@ def _record_decisions(scored: list[tuple[Transaction, Assessment]]) -> dict[str,
                 data=decision_data(tx, decision, outcome=decision.outcome, decided_at=decision.decided_at),
             )
             for tx, _, decision in decided
+        ]
+        + [
+            outbox_event(
+                event_type=FEATURES,
+                key=str(decided[0][0].id),
+                topic=settings.TOPIC_FEATURES,
+                data=features_data([decision for _, _, decision in decided]),
+            )
         ]
     )
     changes = []

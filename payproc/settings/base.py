@@ -309,6 +309,8 @@ TOPIC_TRANSACTIONS = env.str("TOPIC_TRANSACTIONS", default="payments.transaction
 TOPIC_DECISIONS = env.str("TOPIC_DECISIONS", default="antifraud.decisions")
 TOPIC_INCIDENTS = env.str("TOPIC_INCIDENTS", default="alerts.incidents")
 TOPIC_PROVIDER = env.str("TOPIC_PROVIDER", default="payments.provider")
+# The fraud model's inputs per decision batch: read by the analytics sink alone, not by the event bridge.
+TOPIC_FEATURES = env.str("TOPIC_FEATURES", default="antifraud.features")
 DLQ_SUFFIX = env.str("DLQ_SUFFIX", default=".dlq")
 # Kafka when set; otherwise events are handled in-process (the embedded default).
 KAFKA_BOOTSTRAP_SERVERS = env.list("KAFKA_BOOTSTRAP_SERVERS", default=[])

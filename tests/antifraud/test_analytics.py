@@ -92,7 +92,7 @@ def test_clickhouse_summary_matches_the_database_and_redelivery_does_not_double_
 
 
 def test_per_minute_view_aggregates_by_merchant_currency_and_status(clickhouse, traffic, merchant):
-    payments, decisions, _, _ = rows_from_events(_envelopes())
+    payments, decisions, *_ = rows_from_events(_envelopes())
     clickhouse.write(payments=payments + payments, decisions=decisions)
 
     rows = clickhouse.client.execute(
@@ -175,7 +175,7 @@ def test_summary_is_per_merchant(api, clickhouse, traffic):
 
     from transactions.api_keys import create_merchant
 
-    payments, decisions, _, _ = rows_from_events(_envelopes())
+    payments, decisions, *_ = rows_from_events(_envelopes())
     clickhouse.write(payments=payments, decisions=decisions)
     _, other = create_merchant(name="Other")
     client = APIClient()
@@ -194,9 +194,11 @@ def test_sink_batches_events_from_kafka_and_rereads_a_batch_it_could_not_write(
     kafka, clickhouse, traffic, merchant, settings
 ):
     settings.TOPIC_DECISIONS = f"{kafka['topic']}.decisions"
+    settings.TOPIC_FEATURES = f"{kafka['topic']}.features"
     OutboxEvent.objects.filter(event_type="antifraud.decision").update(topic=settings.TOPIC_DECISIONS)
+    OutboxEvent.objects.filter(event_type="antifraud.features").update(topic=settings.TOPIC_FEATURES)
     relay_pending()
-    topics = [kafka["topic"], settings.TOPIC_DECISIONS]
+    topics = [kafka["topic"], settings.TOPIC_DECISIONS, settings.TOPIC_FEATURES]
     group = f"analytics-{uuid.uuid4().hex[:8]}"
     expected = OutboxEvent.objects.count()
 
@@ -220,6 +222,8 @@ def test_sink_batches_events_from_kafka_and_rereads_a_batch_it_could_not_write(
     summary = clickhouse.summary(_query(merchant))
     assert summary.by_status == {"approved": 1, "declined": 2, "review": 1}
     assert summary.decisions == {"approve": 2, "decline": 1, "review": 1}
+    [(with_features,)] = clickhouse.client.execute(f"SELECT count() FROM {clickhouse.database}.decision_features")
+    assert with_features == 4  # every decision's model inputs, from their own topic
     # The sink's own group shows in the consumer-lag gauge: caught up after its flush.
     assert REGISTRY.get_sample_value("payproc_kafka_consumer_lag", {"group": group, "topic": kafka["topic"]}) == 0
 

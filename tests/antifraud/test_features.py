@@ -4,8 +4,10 @@ store, with the labels that existed then and never card data."""
 import json
 
 import pytest
+from django.conf import settings
 
 from antifraud.analytics import rows_from_events
+from antifraud.events import FEATURES
 from antifraud.features import BASE_FEATURES
 from antifraud.merchant_profiles import build_profile, forget_profiles
 from antifraud.models import FraudDecision
@@ -105,18 +107,33 @@ def test_a_not_fraud_report_is_no_fraud_label(api, make_payment):
     assert _decide(make_payment).features["card_fraud_labels"] == 0
 
 
-def test_features_travel_in_the_decision_event_to_the_analytics_store_without_card_data(make_payment, clickhouse):
+def test_features_travel_on_their_own_topic_to_the_analytics_store_without_card_data(make_payment, clickhouse):
     decision = _decide(make_payment, device_id="phone-1")
     envelopes = _events_of(decision.transaction_id)
+    [features_event] = [envelope for envelope in envelopes if envelope["type"] == FEATURES]
+    [decision_event] = [envelope for envelope in envelopes if envelope["type"] == "antifraud.decision"]
 
     clickhouse.write(**rows_from_events(envelopes)._asdict())
 
     [(names, values)] = clickhouse.client.execute(
-        f"SELECT feature_names, feature_values FROM {clickhouse.database}.fraud_decisions"
+        f"SELECT feature_names, feature_values FROM {clickhouse.database}.decision_features"
     )
     assert dict(zip(names, values, strict=True)) == decision.features
+    assert "features" not in decision_event["data"]  # the decision's consumers never carry them
+    assert features_event["data"]["decisions"][0]["transaction_id"] == str(decision.transaction_id)
+    assert OutboxEvent.objects.get(event_type=FEATURES).topic == settings.TOPIC_FEATURES
     published = json.dumps(envelopes)
     assert VISA not in published and VISA[-10:] not in published and '"123"' not in published
+
+
+def test_a_batch_of_decisions_is_one_features_event(make_payment):
+    from antifraud.services.decisions import decide_transactions
+
+    payments = [make_payment(customer={"email": f"p{n}@example.com", "country": "US"}) for n in range(3)]
+    decide_transactions(transaction_ids=[tx.id for tx in payments])
+
+    [event] = OutboxEvent.objects.filter(event_type=FEATURES)
+    assert {item["transaction_id"] for item in event.envelope["data"]["decisions"]} == {str(tx.id) for tx in payments}
 
 
 @pytest.mark.parametrize("store", ["redis", "memory"])

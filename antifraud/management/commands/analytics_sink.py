@@ -23,7 +23,8 @@ class Command(BaseCommand):
         stop = stop_on_signals()
         serve_process_metrics("analytics")
         consumer = make_consumer(
-            topics=[settings.TOPIC_TRANSACTIONS, settings.TOPIC_DECISIONS], group_id=settings.ANALYTICS_CONSUMER_GROUP
+            topics=[settings.TOPIC_TRANSACTIONS, settings.TOPIC_DECISIONS, settings.TOPIC_FEATURES],
+            group_id=settings.ANALYTICS_CONSUMER_GROUP,
         )
         sink = AnalyticsSink(
             consumer,
