@@ -128,12 +128,12 @@ def labelled() -> None:
     import time_machine
     from django_redis import get_redis_connection
     from fraud_traffic import Generator, report
+    from learning_loop import store
 
     from antifraud.adapters import get_velocity_store
     from antifraud.facts import PaymentFacts
     from antifraud.scoring import assess
     from transactions.api_keys import create_merchant
-    from transactions.services import Customer, PaymentRequest, create_transaction
 
     call_command("migrate", verbosity=0)
     call_command("load_fraud_rules", verbosity=0, stdout=open(os.devnull, "w"))
@@ -144,19 +144,7 @@ def labelled() -> None:
     traffic = generator.traffic(scale=int(os.environ.get("BENCH_SCALE", "5")))
     for payment in traffic:
         with time_machine.travel(payment.at, tick=False):
-            tx = create_transaction(
-                merchant=merchant,
-                payment=PaymentRequest(
-                    amount=payment.amount,
-                    currency="USD",
-                    card_number=payment.card_number,
-                    expiry_month=12,
-                    expiry_year=2034,
-                    cvv="123",
-                    customer=Customer(email=payment.email, ip=payment.ip, country=payment.country),
-                    device_id=payment.device,
-                ),
-            )
+            tx = store(merchant, payment)
             assessment = assess(PaymentFacts.of(tx), velocity=velocity)
             outcomes.append((payment, assessment.outcome, tuple(rule.rule for rule in assessment.shadow)))
     print(f"labelled traffic: {len(traffic)} payments, shipped rules (config/antifraud_rules.yaml)")

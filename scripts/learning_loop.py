@@ -26,6 +26,7 @@ from fraud_traffic import Generator, Payment, report
 from antifraud.services.decisions import decide_transaction
 from antifraud.services.reviews import review_transaction
 from transactions.api_keys import create_merchant
+from transactions.models import Transaction
 from transactions.services import Customer, PaymentRequest, create_transaction
 
 Outcome = tuple[Payment, str, tuple[str, ...]]
@@ -53,24 +54,29 @@ def shops(*, seed: int) -> list[Shop]:
     ]
 
 
+def store(merchant: object, payment: Payment) -> Transaction:
+    """The generated payment created through the payments service, at the current (simulated) time."""
+    return create_transaction(
+        merchant=merchant,
+        payment=PaymentRequest(
+            amount=payment.amount,
+            currency="USD",
+            card_number=payment.card_number,
+            expiry_month=12,
+            expiry_year=2034,
+            cvv="123",
+            customer=Customer(email=payment.email, ip=payment.ip, country=payment.country),
+            device_id=payment.device,
+        ),
+    )
+
+
 def decide(shop: Shop, payments: Iterable[Payment]) -> list[tuple[Payment, str, str]]:
     """Create and decide each payment at its own time; [(payment, transaction id, outcome)]."""
     decided = []
     for payment in payments:
         with time_machine.travel(payment.at.replace(tzinfo=UTC), tick=False):
-            tx = create_transaction(
-                merchant=shop.merchant,
-                payment=PaymentRequest(
-                    amount=payment.amount,
-                    currency="USD",
-                    card_number=payment.card_number,
-                    expiry_month=12,
-                    expiry_year=2034,
-                    cvv="123",
-                    customer=Customer(email=payment.email, ip=payment.ip, country=payment.country),
-                    device_id=payment.device,
-                ),
-            )
+            tx = store(shop.merchant, payment)
             decision = decide_transaction(transaction_id=tx.id)
         decided.append((payment, str(tx.id), decision.outcome if decision else "approve"))
     return decided

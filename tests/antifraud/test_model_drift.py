@@ -50,4 +50,4 @@ def test_a_shifted_population_pages_through_the_drift_alert(live_model, make_pay
     ]
     assert {"model": "1", "status": "live", "measure": "risk_score"} in drifted
     steady = [{"series": name, "values": f"{value:g}x15"} for name, value in series]
-    _fires("PayprocFraudModelDrift", steady, expected=drifted, eval_minutes=3, tmp_path=tmp_path)
+    _fires("PayprocScoringModelDrift", steady, expected=drifted, eval_minutes=3, tmp_path=tmp_path)

@@ -111,7 +111,7 @@ def test_alert_rules_use_exported_metrics_and_cover_the_operator_cases():
         "PayprocTargetDown",
         "PayprocConsumerLag",
         "PayprocProviderCircuitOpen",
-        "PayprocFraudModelDrift",
+        "PayprocScoringModelDrift",
         "PayprocAdminLoginFailures",
     }
 
