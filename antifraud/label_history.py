@@ -29,14 +29,21 @@ def fraud_labelled(envelopes: Iterable[dict[str, Any]]) -> dict[str, float]:
     return found
 
 
+def label_updates(facts: PaymentFacts, labelled_at: float) -> list[WindowUpdate]:
+    """The payment added, at the label's time, to the fraud windows of each identity it has."""
+    return [
+        WindowUpdate(name, facts.transaction_id, 0, labelled_at, window.seconds)
+        for window in LABEL_WINDOWS
+        if (name := window.name(facts)) is not None
+    ]
+
+
 def record_fraud_labels(labelled: dict[str, float], *, velocity: VelocityStore) -> int:
     """Add each fraud-labelled payment to its identities' fraud windows; returns the updates made."""
-    updates = []
-    for tx in Transaction.objects.filter(pk__in=list(labelled)):
-        facts = PaymentFacts.of(tx)
-        for window in LABEL_WINDOWS:
-            name = window.name(facts)
-            if name is not None:
-                updates.append(WindowUpdate(name, facts.transaction_id, 0, labelled[str(tx.pk)], window.seconds))
+    updates = [
+        update
+        for tx in Transaction.objects.filter(pk__in=list(labelled))
+        for update in label_updates(PaymentFacts.of(tx), labelled[str(tx.pk)])
+    ]
     velocity.record_many(updates)
     return len(updates)

@@ -24,7 +24,7 @@ import handbook_simulator as sim
 from antifraud.adapters.memory_velocity import MemoryVelocityStore
 from antifraud.adapters.ports import WindowUpdate
 from antifraud.facts import PaymentFacts
-from antifraud.features import LABEL_WINDOWS
+from antifraud.label_history import label_updates
 from antifraud.learning.dataset import Example
 from antifraud.learning.metrics import Scored, day_of, measure
 from antifraud.learning.scorer import ScoringModels
@@ -127,13 +127,7 @@ def featurise(scenario: Scenario, document: Document) -> list[tuple[sim.Transact
 
 
 def _label_updates(frauds: list[PaymentFacts], at: datetime) -> list[WindowUpdate]:
-    updates = []
-    for payment in frauds:
-        for window in LABEL_WINDOWS:
-            name = window.name(payment)
-            if name is not None:
-                updates.append(WindowUpdate(name, payment.transaction_id, 0, at.timestamp(), window.seconds))
-    return updates
+    return [update for payment in frauds for update in label_updates(payment, at.timestamp())]
 
 
 @dataclass(frozen=True, slots=True)

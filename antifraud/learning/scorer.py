@@ -21,6 +21,22 @@ if TYPE_CHECKING:
 MAX_RISK = 100
 
 
+def feature_matrix(vectors: Sequence[Vector], columns: Sequence[str]) -> np.ndarray:
+    """The vectors as the trees' input: a rule that did not fire is 0; any other absent value is missing
+    (NaN) to the trees."""
+    import numpy as np
+
+    defaults = [0.0 if name.startswith(RULE_PREFIX) else np.nan for name in columns]
+    rows = [
+        [
+            value if (value := vector.get(name)) is not None else default
+            for name, default in zip(columns, defaults, strict=True)
+        ]
+        for vector in vectors
+    ]
+    return np.asarray(rows, dtype=float).reshape(len(rows), len(columns))
+
+
 @dataclass(frozen=True, slots=True)
 class LoadedModel:
     version: int
@@ -45,18 +61,7 @@ class LoadedModel:
         )
 
     def matrix(self, vectors: Sequence[Vector]) -> np.ndarray:
-        """A rule that did not fire is 0; any other absent value is missing (NaN) to the trees."""
-        import numpy as np
-
-        defaults = [0.0 if name.startswith(RULE_PREFIX) else np.nan for name in self.features]
-        rows = [
-            [
-                value if (value := vector.get(name)) is not None else default
-                for name, default in zip(self.features, defaults, strict=True)
-            ]
-            for vector in vectors
-        ]
-        return np.asarray(rows, dtype=float).reshape(len(rows), len(self.features))
+        return feature_matrix(vectors, self.features)
 
     def probabilities(self, matrix: np.ndarray) -> np.ndarray:
         import numpy as np

@@ -27,7 +27,7 @@ from ..scoring import Thresholds, thresholds_for
 from .dataset import Example, labelled_history
 from .drift import reference_bins
 from .metrics import Scored, day_of, measure, outcome_at
-from .scorer import LoadedModel, forget_models
+from .scorer import LoadedModel, feature_matrix, forget_models
 
 VALIDATION_SHARE = 0.25
 CALIBRATION_SHARE = 0.2
@@ -82,8 +82,7 @@ def _check(parts: Split) -> None:
 
 
 def _matrix(examples: Sequence[Example], columns: Sequence[str]) -> np.ndarray:
-    loaded = LoadedModel(0, None, tuple(columns), np.zeros(0), np.zeros(0))  # type: ignore[arg-type]
-    return loaded.matrix([example.features for example in examples])
+    return feature_matrix([example.features for example in examples], columns)
 
 
 def _labels(examples: Sequence[Example]) -> np.ndarray:
@@ -167,15 +166,12 @@ def train_model(*, label_delay_days: int, actor: str, now: datetime | None = Non
     train = parts.fit + parts.calibrate
     fitted = fit(train, parts.validate)
     model, scores, columns = fitted.model, fitted.validation_scores, list(fitted.model.features)
-    thresholds = _live_thresholds(parts.validate)
     importance = fitted.importance
-    validation_matrix = fitted.validation_matrix
-    model_text = fitted.model_text
     with transaction.atomic():
         number = (FraudModelVersion.objects.select_for_update().aggregate(top=Max("number"))["top"] or 0) + 1
         version = FraudModelVersion.objects.create(
             number=number,
-            booster=model_text,
+            booster=fitted.model_text,
             calibration={"x": model.calibration_x.tolist(), "y": model.calibration_y.tolist()},
             features=columns,
             label_delay_days=label_delay_days,
@@ -185,7 +181,7 @@ def train_model(*, label_delay_days: int, actor: str, now: datetime | None = Non
             validation_end=parts.validate[-1].created_at,
             training_payments=len(train),
             training_frauds=sum(example.fraud for example in train),
-            metrics=measure(_scored(parts.validate, scores, thresholds)),
+            metrics=measure(_scored(parts.validate, scores, _live_thresholds(parts.validate))),
             live_metrics=measure(
                 [
                     Scored(example.card, day_of(example.created_at), example.score, example.fraud, example.outcome)
@@ -193,7 +189,7 @@ def train_model(*, label_delay_days: int, actor: str, now: datetime | None = Non
                 ]
             ),
             feature_importance=importance,
-            reference=reference_bins(scores, validation_matrix, columns, [name for name, _ in importance[:5]]),
+            reference=reference_bins(scores, fitted.validation_matrix, columns, [name for name, _ in importance[:5]]),
             trained_by=actor,
         )
         record(actor=actor, action="fraudmodel.train", target=version, after=version.metrics)
