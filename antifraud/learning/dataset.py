@@ -36,12 +36,13 @@ class Example:
 
 
 def labelled_history(*, label_delay: timedelta, now: datetime) -> list[Example]:
-    """The payments a model may learn from, oldest first."""
+    """The payments a model may learn from, oldest first (ties in the order they were decided, so that
+    training on the same history gives the same model)."""
     decided = Transaction.objects.filter(fraud_decision__isnull=False)
     labels = labels_for(decided)
     cutoff = now - label_delay
     rows = list(
-        FraudDecision.objects.order_by("transaction__created_at", "transaction_id").values_list(
+        FraudDecision.objects.order_by("transaction__created_at", "id").values_list(
             "transaction_id",
             "transaction__merchant_id",
             "transaction__card_fingerprint",

@@ -29,6 +29,7 @@ def test_labels_train_a_model_that_reviews_fewer_foreign_shoppers_and_keeps_the_
     before, after = rates(result.before["selling abroad"]), rates(result.after["selling abroad"])
     assert before["reviewed"] > 0.05  # the rules review many foreign shoppers of this merchant
     assert after["reviewed"] < before["reviewed"] / 2
-    # The bar for ordinary shoppers declined (<= 1 %) is met by make bench-fraud's run but not in
-    # every run of this test: see the closing note. What holds in every run: fewer declined than the rules.
-    assert after["recall"] >= 0.9 and after["declined"] < before["declined"], table(result)
+    # Training is deterministic (LightGBM's seed, the history in decision order): this run gives 95.7 %
+    # flagged, 0.8 % declined, 4.0 % reviewed (24.5 % under the rules); make bench-fraud's larger run,
+    # 0.4 % and 0.9 %.
+    assert after["recall"] >= 0.9 and after["declined"] <= 0.01, table(result)
