@@ -46,8 +46,8 @@ class RuleSetAdmin(RecentSignInRequired, ServiceAdmin):
 
 @admin.register(FraudRule)
 class FraudRuleAdmin(RuleSetAdmin):
-    list_display = ("name", "rule_type", "score", "mode", "enabled", "merchant", "updated_at")
-    list_filter = ("rule_type", "mode", "enabled")
+    list_display = ("name", "rule_type", "score", "action", "mode", "enabled", "merchant", "updated_at")
+    list_filter = ("rule_type", "action", "mode", "enabled")
     search_fields = ("name", "description")
     readonly_fields = ("history",)
 

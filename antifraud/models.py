@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from transactions.models import Merchant, Transaction
 
-from .rule_parameters import RuleMode, RuleType, validate_parameters
+from .rule_parameters import RuleAction, RuleMode, RuleType, validate_parameters
 
 
 class FraudRule(models.Model):
@@ -28,6 +28,13 @@ class FraudRule(models.Model):
         choices=RuleMode.choices,
         default=RuleMode.LIVE,
         help_text="Shadow rules run on every payment and are recorded, but add nothing to the score.",
+    )
+    action = models.CharField(
+        max_length=7,
+        choices=RuleAction.choices,
+        default=RuleAction.SCORE,
+        help_text="Always review / always decline act whatever the score, with or without a live model "
+        "(only the block and allow lists come first).",
     )
     merchant = models.ForeignKey(
         Merchant, null=True, blank=True, on_delete=models.CASCADE, help_text="Empty: applies to every merchant."

@@ -3,7 +3,7 @@ checked, compared. Versions, proposals, the YAML file and the backtest all speak
 
     thresholds: {review_at: 50, decline_at: 80}
     merchant_thresholds: [{merchant: <id>, review_at: 30, decline_at: 60}]
-    rules: [{name, type, score, description?, parameters?, enabled?, mode?, merchant?}]
+    rules: [{name, type, score, description?, parameters?, enabled?, mode?, action?, merchant?}]
 
 Documents are kept canonical (rules sorted by name, defaults left out), so two documents that mean the
 same rule set are equal and a diff shows only what a change does.
@@ -18,9 +18,10 @@ from django.core.exceptions import ValidationError
 from transactions.models import Merchant
 
 from .models import FraudRule, RiskThresholds
-from .rule_parameters import RuleMode
+from .rule_parameters import RuleAction, RuleMode
 
 Document = dict[str, Any]
+RULE_FIELDS = {"name", "type", "score", "description", "parameters", "enabled", "mode", "action", "merchant"}
 
 
 def rule_item(rule: Any) -> dict[str, Any]:
@@ -33,6 +34,8 @@ def rule_item(rule: Any) -> dict[str, Any]:
         item["enabled"] = False
     if rule.mode != RuleMode.LIVE:
         item["mode"] = rule.mode
+    if rule.action != RuleAction.SCORE:
+        item["action"] = rule.action
     if rule.merchant_id:
         item["merchant"] = str(rule.merchant_id)
     return item
@@ -45,6 +48,7 @@ def fill_rule(rule: FraudRule, item: dict[str, Any]) -> FraudRule:
     rule.parameters = item.get("parameters") or {}
     rule.enabled = item.get("enabled", True)
     rule.mode = item.get("mode", RuleMode.LIVE)
+    rule.action = item.get("action", RuleAction.SCORE)
     rule.description = item.get("description", "")
     rule.merchant_id = item.get("merchant")
     return rule
@@ -72,7 +76,7 @@ def _rule_errors(item: Any, errors: list[str]) -> FraudRule | None:
         errors.append(f"every rule needs a name: {item!r}")
         return None
     name = item["name"]
-    unknown = set(item) - {"name", "type", "score", "description", "parameters", "enabled", "mode", "merchant"}
+    unknown = set(item) - RULE_FIELDS
     if unknown:
         errors.append(f"rule {name!r}: unknown field(s) {', '.join(sorted(unknown))}")
     rule = fill_rule(FraudRule(name=name), item)

@@ -1,4 +1,4 @@
-"""Rule types and modes, and what each type's parameters must look like (checked on every save)."""
+"""Rule types, modes and actions, and what each type's parameters must look like (checked on every save)."""
 
 from typing import Any
 
@@ -21,6 +21,12 @@ class RuleType(models.TextChoices):
 class RuleMode(models.TextChoices):
     LIVE = "live", "Live: counts in the score"
     SHADOW = "shadow", "Shadow: recorded on the decision, not counted"
+
+
+class RuleAction(models.TextChoices):
+    SCORE = "score", "Score: adds its points (with a live model, an input to the model)"
+    REVIEW = "review", "Always review: the payment goes at least to review, whatever the score"
+    DECLINE = "decline", "Always decline, whatever the score"
 
 
 VELOCITY_KEYS = ("card", "email", "ip", "device", "merchant")

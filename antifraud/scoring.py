@@ -1,6 +1,9 @@
 """Scoring: run the rules in scope, add up their scores, and decide with the thresholds.
 
 An allow-list hit approves and a block-list hit declines, whatever the score (block wins over allow).
+Then a rule whose action is to always decline, or always review, acts whatever the score; the other
+rules' points decide with the thresholds (with a live model, its risk score does, and the rules' hits
+are among its inputs).
 Shadow rules run like the others and are recorded beside them, but add nothing to the score. Every
 assessment names the rule set version it ran under.
 A batch of payments is scored with one round trip to the velocity store and one list query; each
@@ -19,17 +22,18 @@ from payproc.cache_versions import VersionedMemo, current_version
 from .adapters.ports import VelocityStore, WindowUpdate
 from .facts import PaymentFacts
 from .features import Vector, feature_vector, feature_windows, window_names
-from .learning.explanations import Factor, model_factors, rule_factors
+from .learning.explanations import Factor, action_factor, model_factors, rule_factors
 from .learning.scorer import ScoringModels, scoring_models
 from .merchant_profiles import merchant_profile
 from .models import FraudRule, ListType, Outcome, RiskThresholds
 from .rule_documents import Document, rule_item
-from .rule_parameters import RuleMode
+from .rule_parameters import RuleAction, RuleMode
 from .rules import EVALUATORS, WINDOWS, Evaluator, RuleContext, Windows
 from .services.lists import ListHit, list_hits_many
 from .services.rule_sets import current_rules_version
 
 MAX_SCORE = 100
+LIST_RULES = ("block_list", "allow_list")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,9 +42,14 @@ class FiredRule:
     type: str
     score: int
     observed: str
+    action: str = RuleAction.SCORE
 
     def as_dict(self) -> dict[str, object]:
-        return {"rule": self.rule, "type": self.type, "score": self.score, "observed": self.observed}
+        found: dict[str, object] = {"rule": self.rule, "type": self.type, "score": self.score}
+        found["observed"] = self.observed
+        if self.action != RuleAction.SCORE:
+            found["action"] = self.action
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +117,7 @@ class CompiledRule:
     evaluate: Evaluator
     windows: Windows | None
     shadow: bool = False
+    action: str = RuleAction.SCORE
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +148,7 @@ def _compiled(item: dict[str, Any]) -> CompiledRule:
         evaluate=EVALUATORS[item["type"]],
         windows=WINDOWS.get(item["type"]),
         shadow=item.get("mode") == RuleMode.SHADOW,
+        action=item.get("action", RuleAction.SCORE),
     )
 
 
@@ -217,7 +228,7 @@ def assess_many(
         for rule in rules.rules:
             observed = rule.evaluate(rule.parameters, facts, context)
             if observed is not None:
-                hit = FiredRule(rule=rule.name, type=rule.type, score=rule.score, observed=observed)
+                hit = FiredRule(rule.name, rule.type, rule.score, observed, rule.action)
                 (shadow if rule.shadow else fired).append(hit)
         vector = feature_vector(
             facts,
@@ -256,7 +267,9 @@ def _explained(assessments: list[Assessment], payments: list[PaymentFacts], live
     )
     explained = []
     for index, (assessment, facts) in enumerate(zip(assessments, payments, strict=True)):
-        if live is None:
+        if (acting := _acting_rule(assessment)) is not None:
+            factors = [acting]
+        elif live is None:
             factors = rule_factors([(rule.rule, rule.score, rule.observed) for rule in assessment.fired])
         elif index in contributions:
             observed = {rule.rule: rule.observed for rule in assessment.fired + assessment.shadow}
@@ -265,6 +278,23 @@ def _explained(assessments: list[Assessment], payments: list[PaymentFacts], live
             factors = []
         explained.append(replace(assessment, explanation=factors))
     return explained
+
+
+def _acting_rule(assessment: Assessment) -> Factor | None:
+    """The rule whose action decided the payment (its score alone would not have), as the one factor."""
+    strongest = RuleAction.DECLINE if assessment.outcome == Outcome.DECLINE else RuleAction.REVIEW
+    listed = any(rule.type in LIST_RULES for rule in assessment.fired)
+    if (
+        listed
+        or assessment.outcome == Outcome.APPROVE
+        or assessment.score
+        >= (assessment.thresholds.decline_at if strongest == RuleAction.DECLINE else assessment.thresholds.review_at)
+    ):
+        return None
+    for rule in assessment.fired:
+        if rule.action == strongest:
+            return action_factor(rule.rule, rule.action, rule.observed)
+    return None
 
 
 def _model_scores(model: Any, vectors: list[Vector]) -> list[int | None]:
@@ -294,17 +324,18 @@ def _decide(
     *,
     live_score: int | None = None,
 ) -> Assessment:
-    """Lists decide first (block wins over allow); then the thresholds, on the live model's risk score
-    when a model is live, else on the rules' points."""
+    """Lists decide first (block wins over allow); then rules that always decline or always review; then
+    the thresholds, on the live model's risk score when a model is live, else on the rules' points."""
     thresholds = rules.thresholds
     score = min(MAX_SCORE, sum(rule.score for rule in fired)) if live_score is None else live_score
+    actions = {rule.action for rule in fired}
     if any(hit.list_type == ListType.BLOCK for hit in hits):
         outcome = Outcome.DECLINE
     elif any(hit.list_type == ListType.ALLOW for hit in hits):
         outcome = Outcome.APPROVE
-    elif score >= thresholds.decline_at:
+    elif score >= thresholds.decline_at or RuleAction.DECLINE in actions:
         outcome = Outcome.DECLINE
-    elif score >= thresholds.review_at:
+    elif score >= thresholds.review_at or RuleAction.REVIEW in actions:
         outcome = Outcome.REVIEW
     else:
         outcome = Outcome.APPROVE

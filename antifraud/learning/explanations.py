@@ -143,6 +143,11 @@ def rule_factors(fired: Sequence[tuple[str, int, str]]) -> list[Factor]:
     ]
 
 
+def action_factor(rule: str, action: str, observed: str) -> Factor:
+    """A rule that always reviews or declines decided, whatever the score: it is the whole reason."""
+    return Factor(f"{RULE_PREFIX}{rule}", f"{observed} (rule {rule} always {action}s)", 1.0)
+
+
 def explain_decision(decision: Any) -> list[dict[str, object]]:
     """The decision's top factors: as stored, or, for a payment the live model approved (not explained
     at decision time), from its stored features and the model version that scored it."""

@@ -10,6 +10,7 @@ from antifraud.learning.training import train_model
 from antifraud.models import FraudDecision, FraudModelVersion, ModelStatus
 from antifraud.services.decisions import decide_transaction
 from antifraud.services.fraud_models import approve_model, propose_model, rollback_model
+from antifraud.services.rule_sets import save_rule
 from audit.models import AuditEntry
 from tests.antifraud.learning_history import make_history
 
@@ -61,6 +62,20 @@ def test_going_live_takes_a_second_risk_admin_and_then_the_model_decides_and_exp
         ("fraudmodel.propose", "user:alice"),
         ("fraudmodel.approve", "user:bob"),
     ]
+
+
+def test_with_a_live_model_a_rule_that_always_declines_still_declines(candidate, make_payment, rule):
+    propose_model(number=candidate.number, actor="user:alice", reason="beats the rules")
+    approve_model(number=candidate.number, actor="user:bob")
+    acting = rule("merchant_limit", "amount_above", 0, thresholds={"USD": 3000})
+    acting.action = "decline"
+    save_rule(rule=acting, actor="test")
+
+    decision = _decide(make_payment, amount="35.00")  # the model alone approves this (test above)
+
+    assert (decision.model_version, decision.outcome) == (candidate.number, "decline")
+    assert decision.score < decision.review_at  # the model's risk score did not decide
+    assert [factor["factor"] for factor in decision.explanation] == ["rule:merchant_limit"]
 
 
 def test_rollback_puts_the_previous_state_back_in_one_action(candidate, make_payment):

@@ -5,6 +5,7 @@ import json
 
 from antifraud.services.decisions import decide_transaction
 from antifraud.services.lists import add_list_entry
+from antifraud.services.rule_sets import save_rule
 
 
 def _get(api, tx_id) -> dict:
@@ -40,6 +41,18 @@ def test_a_block_listed_card_is_declined_for_the_blocklist(api, make_payment, th
     decide_transaction(transaction_id=tx.id)
 
     assert _get(api, tx.id)["outcome"] == {"risk_score": 100, "risk_level": "highest", "reason": "blocklist"}
+
+
+def test_a_rule_that_always_declines_gives_the_rule_as_reason_without_naming_it(api, make_payment, thresholds, rule):
+    acting = rule("secret_foreign_rule", "bin_country_mismatch", 10)
+    acting.action = "decline"
+    save_rule(rule=acting, actor="test")
+    tx = make_payment(customer={"country": "DE"})
+    decide_transaction(transaction_id=tx.id)
+
+    outcome = _get(api, tx.id)["outcome"]
+    assert outcome == {"risk_score": 10, "risk_level": "normal", "reason": "rule"}
+    assert "secret_foreign_rule" not in json.dumps(outcome)
 
 
 def test_the_openapi_schema_describes_the_outcome(client):

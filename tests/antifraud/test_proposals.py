@@ -95,6 +95,18 @@ def test_a_rule_left_out_of_an_approved_proposal_is_removed(live_rules):
     assert list(FraudRule.objects.values_list("name", flat=True)) == ["large"]
 
 
+def test_a_proposal_can_make_a_rule_always_review_and_an_unknown_action_is_refused(live_rules):
+    document = copy.deepcopy(live_rules)
+    next(item for item in document["rules"] if item["name"] == "large")["action"] = "review"
+    approve_proposal(proposal_id=propose_rules(document=document, actor="maker", reason="KYC").pk, actor="checker")
+
+    assert FraudRule.objects.get(name="large").action == "review"
+    assert live_document() == document  # the action is part of the versioned document
+    next(item for item in document["rules"] if item["name"] == "large")["action"] = "freeze"
+    with pytest.raises(ValidationError, match="action"):
+        propose_rules(document=document, actor="maker", reason="typo")
+
+
 def test_an_invalid_rule_set_is_refused_with_every_problem_listed(live_rules):
     document = copy.deepcopy(live_rules)
     document["rules"][0]["score"] = 300

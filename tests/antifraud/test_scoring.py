@@ -237,6 +237,44 @@ def test_allow_list_hit_approves_despite_the_score(make_payment, rule, threshold
     assert (result.score, result.outcome) == (90, "approve")
 
 
+@pytest.mark.parametrize(("action", "outcome"), [("review", "review"), ("decline", "decline")])
+def test_a_rule_that_always_acts_decides_whatever_its_points(make_payment, rule, thresholds, action, outcome):
+    acting = rule("sanctioned_bin", "bin_country_mismatch", 0)
+    acting.action = action
+    save_rule(rule=acting, actor="test")
+
+    result = _assess(make_payment(customer={"country": "DE"}))  # a US card, billed in DE
+
+    assert (result.score, result.outcome) == (0, outcome)
+    assert result.fired[0].as_dict()["action"] == action
+    assert [factor.text for factor in result.explanation] == [
+        f"card issued in US, customer in DE (rule sanctioned_bin always {action}s)"
+    ]
+    assert _assess(make_payment(customer={"country": "US"})).outcome == "approve"  # it acts only when it fires
+
+
+def test_an_always_review_rule_does_not_soften_a_decline_and_the_allow_list_comes_first(make_payment, rule, thresholds):
+    rule("big", "amount_above", 90, thresholds={"USD": 100})
+    acting = rule("review_foreign", "bin_country_mismatch", 0)
+    acting.action = "review"
+    save_rule(rule=acting, actor="test")
+
+    add_list_entry(list_type="allow", kind="email", value="regular@example.com")
+
+    assert _assess(make_payment(customer={"country": "DE"})).outcome == "decline"
+    assert _assess(make_payment(customer={"country": "DE", "email": "regular@example.com"})).outcome == "approve"
+
+
+def test_an_acting_rule_in_shadow_acts_on_nothing(make_payment, rule, thresholds):
+    acting = rule("sanctioned_bin", "bin_country_mismatch", 0)
+    acting.action, acting.mode = "decline", "shadow"
+    save_rule(rule=acting, actor="test")
+
+    result = _assess(make_payment(customer={"country": "DE"}))
+
+    assert (result.outcome, [hit.rule for hit in result.shadow]) == ("approve", ["sanctioned_bin"])
+
+
 def test_block_wins_over_allow(make_payment, thresholds):
     add_list_entry(list_type="allow", kind="email", value="jane@example.com")
     add_list_entry(list_type="block", kind="country", value="US")

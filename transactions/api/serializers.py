@@ -245,12 +245,13 @@ class CustomerOut(serializers.Serializer):
 
 
 RISK_LEVELS = ("normal", "elevated", "highest")
-OUTCOME_REASONS = ("elevated_risk_level", "highest_risk_level", "blocklist", "allowlist")
+OUTCOME_REASONS = ("elevated_risk_level", "highest_risk_level", "blocklist", "allowlist", "rule")
 
 
 def risk_outcome(decision: Any) -> dict[str, Any]:
     """Stripe's charge outcome, in short: the risk score (0-100), its level against the thresholds the
-    payment was decided with, and why it was not simply approved (a list, or the level); null if it was."""
+    payment was decided with, and why it was not simply approved (a list, a rule that always reviews or
+    declines, or the level); null if it was. Which list or rule is not said."""
     score = decision.score
     level = "highest" if score >= decision.decline_at else "elevated" if score >= decision.review_at else "normal"
     listed = {rule.get("type") for rule in decision.fired_rules}
@@ -258,6 +259,8 @@ def risk_outcome(decision: Any) -> dict[str, Any]:
         reason = "blocklist"
     elif "allow_list" in listed:
         reason = "allowlist"
+    elif (decision.outcome, level) in {("decline", "normal"), ("decline", "elevated"), ("review", "normal")}:
+        reason = "rule"  # above what its score alone gives: a rule that always declines or reviews
     elif decision.outcome == "decline":
         reason = "highest_risk_level"
     elif decision.outcome == "review":
