@@ -38,3 +38,9 @@ def child_exit(server: object, worker: object) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined]
+
+
+def post_worker_init(worker: object) -> None:
+    from payproc.processes import freeze_startup_heap
+
+    freeze_startup_heap()  # the application is loaded: its objects need no more garbage collection

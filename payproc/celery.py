@@ -13,6 +13,7 @@ from celery.signals import (
     task_retry,
     task_success,
     worker_init,
+    worker_process_init,
     worker_process_shutdown,
 )
 
@@ -64,6 +65,13 @@ def _serve_metrics(**_: Any) -> None:
     from payproc.observability.process import serve_process_metrics
 
     serve_process_metrics("worker")
+
+
+@worker_process_init.connect
+def _freeze_startup_heap(**_: Any) -> None:
+    from payproc.processes import freeze_startup_heap
+
+    freeze_startup_heap()
 
 
 @worker_process_shutdown.connect

@@ -1,6 +1,8 @@
 """Velocity windows in Redis: each window a sorted set of members by time, updated by an atomic Lua
 script; windows expire by themselves. An update with an empty member only reads its window."""
 
+from redis.exceptions import NoScriptError
+
 from .ports import WindowStats, WindowUpdate
 
 # Windows per script call: a call holds Redis for its length, so a large batch is cut into several.
@@ -57,13 +59,28 @@ class RedisVelocityStore:
     def record_many(self, updates: list[WindowUpdate]) -> list[WindowStats]:
         if not updates:
             return []
-        pipeline = self._client.pipeline(transaction=False)  # in order, one round trip; each call is atomic
+        calls = []
         for start in range(0, len(updates), _WINDOWS_PER_CALL):
             chunk = updates[start : start + _WINDOWS_PER_CALL]
             args: list[int | str] = []
             for update in chunk:
                 args += (int(update.at * 1000), update.window_seconds * 1000, update.member, update.amount)
-            self._script(keys=[f"payproc:velocity:{update.window}" for update in chunk], args=args, client=pipeline)
-        flat = [value for result in pipeline.execute() for value in result]
+            calls.append(([f"payproc:velocity:{update.window}" for update in chunk], args))
+        try:
+            results = self._run(calls)
+        except NoScriptError:
+            # Redis lost its scripts (restarted, flushed): load it and run the calls again. Updating a
+            # window twice with one member is harmless: the member joins once.
+            self._client.script_load(_RECORD)
+            results = self._run(calls)
+        flat = [value for result in results for value in result]
         pairs = zip(flat[::2], flat[1::2], strict=True)
         return [WindowStats(count=int(count), total=int(total)) for count, total in pairs]
+
+    def _run(self, calls: list[tuple[list[str], list[int | str]]]) -> list[list[int]]:
+        """The script's calls in order, one round trip. EVALSHA straight: redis-py's pipelined Script
+        asks Redis whether the script exists before every pipeline, a second round trip per batch."""
+        pipeline = self._client.pipeline(transaction=False)  # each call is atomic on its own
+        for keys, args in calls:
+            pipeline.evalsha(self._script.sha, len(keys), *keys, *args)
+        return pipeline.execute()

@@ -478,3 +478,19 @@ def test_a_batch_of_window_updates_in_redis_counts_like_one_update_at_a_time():
 
     assert batched == one_by_one
     assert len({stats.count for stats in batched}) > 10  # windows grew and shrank as members expired
+
+
+def test_window_updates_go_on_after_redis_loses_its_scripts():
+    """Redis restarted or SCRIPT FLUSH: the store loads its script again and the batch counts once."""
+    import uuid
+
+    from antifraud.adapters.ports import WindowUpdate
+
+    store = get_velocity_store()
+    window = f"test:{uuid.uuid4().hex}"
+    store.record_many([WindowUpdate(window, "m1", 100, 1000.0, 60)])
+    store._client.script_flush()
+
+    stats = store.record_many([WindowUpdate(window, "m2", 50, 1001.0, 60), WindowUpdate(window, "m2", 50, 1001.0, 60)])
+
+    assert [(found.count, found.total) for found in stats] == [(2, 150), (2, 150)]

@@ -9,7 +9,7 @@ from eventbus.adapters import close_publishers, get_publisher
 from eventbus.relay import relay_batch
 from eventbus.wakeup import OutboxWakeup
 from payproc.observability.process import serve_process_metrics
-from payproc.processes import stop_on_signals
+from payproc.processes import freeze_startup_heap, stop_on_signals
 
 logger = logging.getLogger("payproc.relay")
 
@@ -28,6 +28,7 @@ class Command(BaseCommand):
         serve_process_metrics("relay")
         publisher = get_publisher()
         wakeup = OutboxWakeup(stop=stop)
+        freeze_startup_heap()
         failures = 0
         logger.info("relay started (kafka=%s)", settings.KAFKA_BOOTSTRAP_SERVERS or "in-process")
         while not stop.is_set():
