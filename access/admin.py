@@ -3,16 +3,21 @@ second factor)."""
 
 from axes.models import AccessAttempt
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
+from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.services import record
 from payproc.admin_base import ReadOnlyAdmin
+from payproc.http.console_middleware import sign_in_again
 
 from . import mfa
+from .audited_admin import GROUP_FIELDS, USER_FIELDS, AuditedChanges
+from .reauth import RecentSignInRequired, signed_in_recently
 from .services import unlock
 
 
@@ -26,11 +31,11 @@ class AccessAttemptAdmin(ReadOnlyAdmin):
     readonly_fields = list_display
     actions = ("unlock_selected",)
 
-    @admin.action(description="Unlock (forget their failed logins)", permissions=["view"])
+    def has_unlock_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("axes.delete_accessattempt")
+
+    @admin.action(description="Unlock (forget their failed logins)", permissions=["unlock"])
     def unlock_selected(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
-        if not request.user.has_perm("axes.delete_accessattempt"):
-            self.message_user(request, "You may not unlock logins.", messages.ERROR)
-            return
         attempts = list(queryset)
         for attempt in attempts:
             unlock(attempt=attempt, actor=request.user.get_username())
@@ -42,12 +47,26 @@ class AccessAttemptAdmin(ReadOnlyAdmin):
 admin.site.unregister(TOTPDevice)
 admin.site.unregister(StaticDevice)
 admin.site.unregister(User)
+admin.site.unregister(Group)
 
 
 @admin.register(User)
-class StaffUserAdmin(UserAdmin):
+class StaffUserAdmin(RecentSignInRequired, AuditedChanges, UserAdmin):
+    """Staff users: every change needs a recent sign-in and is audited (who may do what is itself a
+    sensitive change)."""
+
     list_display = (*UserAdmin.list_display, "two_factor")
     actions = ("reset_two_factor",)
+    audited_fields = USER_FIELDS
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        if request.method == "POST" and not signed_in_recently(request):
+            return sign_in_again(request)
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and isinstance(response, HttpResponseRedirect):
+                record(actor=request.user.get_username(), action="user.password", target=User.objects.get(pk=id))
+        return response
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         enrolled = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
@@ -63,3 +82,8 @@ class StaffUserAdmin(UserAdmin):
         for user in users:
             mfa.reset(user, actor=request.user.get_username())
         self.message_user(request, f"Reset two-factor sign-in of {len(users)} user(s).", messages.SUCCESS)
+
+
+@admin.register(Group)
+class AuditedGroupAdmin(RecentSignInRequired, AuditedChanges, GroupAdmin):
+    audited_fields = GROUP_FIELDS

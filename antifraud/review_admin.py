@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -86,6 +87,15 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     def _can_review(self, request: HttpRequest) -> bool:
         return request.user.has_perm("transactions.review_transaction")
 
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        """The bulk approve / decline actions (`permissions=["review"]`)."""
+        return self._can_review(request)
+
+    def _can_open(self, request: HttpRequest) -> bool:
+        """The payment page shows the customer's e-mail, address, card and history: payments' view
+        permission, besides the queue's."""
+        return self.has_view_permission(request) and request.user.has_perm("transactions.view_transaction")
+
     @admin.display(description="amount", ordering="amount_minor")
     def amount_display(self, obj: ReviewQueueItem) -> str:
         return f"{obj.amount} {obj.currency}"
@@ -135,11 +145,11 @@ class ReviewQueueAdmin(admin.ModelAdmin):
         self.message_user(request, f"{outcome.capitalize()}d {done} payment(s).", messages.SUCCESS)
         return None
 
-    @admin.action(description="Approve selected payments (reason required)")
+    @admin.action(description="Approve selected payments (reason required)", permissions=["review"])
     def approve_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         return self._decide_many(request, queryset, "approve")
 
-    @admin.action(description="Decline selected payments (reason required)")
+    @admin.action(description="Decline selected payments (reason required)", permissions=["review"])
     def decline_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         return self._decide_many(request, queryset, "decline")
 
@@ -149,6 +159,8 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         from transactions.models import Transaction
 
+        if not self._can_open(request):
+            raise PermissionDenied
         tx = (
             Transaction.objects.select_related("merchant", "fraud_decision", "fraud_report")
             .filter(pk=object_id)
@@ -172,6 +184,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             "related": related_payments(tx),
             "can_review": self._can_review(request) and tx.status == "review",
             "can_list": request.user.has_perm("antifraud.add_listentry"),
+            "can_note": request.user.has_perm("transactions.note_transaction"),
             "opts": self.model._meta,
             "notes": notes_for(tx),
         }
@@ -194,6 +207,8 @@ class ReviewQueueAdmin(admin.ModelAdmin):
                 list_payment_value(tx=tx, list_type=list_type, kind=kind, reason=reason, analyst=analyst)
                 self.message_user(request, f"Added {kind} to the {list_type} list.", messages.SUCCESS)
             elif action == "note":
+                if not request.user.has_perm("transactions.note_transaction"):
+                    raise DomainError("You may not add notes to payments.")
                 note_payment(tx=tx, analyst=analyst, note=reason)
                 self.message_user(request, "Note added.", messages.SUCCESS)
         except DomainError as exc:

@@ -11,6 +11,7 @@ RISK_ADMIN = "Risk admin"
 ANALYST_PERMISSIONS = [
     ("transactions", "view_transaction"),
     ("transactions", "review_transaction"),
+    ("transactions", "note_transaction"),
     ("transactions", "view_transactionevent"),
     ("antifraud", "view_reviewqueueitem"),
     ("antifraud", "view_frauddecision"),

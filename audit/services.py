@@ -44,11 +44,31 @@ def record(
     after: dict[str, Any] | None = None,
     note: str = "",
 ) -> AuditEntry:
+    return record_about(
+        actor=actor,
+        action=action,
+        about=(object_type(target), str(target.pk)),
+        before=before,
+        after=after,
+        note=note,
+    )
+
+
+def record_about(
+    *,
+    actor: str,
+    action: str,
+    about: tuple[str, str],
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str = "",
+) -> AuditEntry:
+    """An entry about an object named by (type, id), which need not exist (a sign-in as an unknown user)."""
     return AuditEntry.objects.create(
         actor=actor[:150],
         action=action,
-        object_type=object_type(target),
-        object_id=str(target.pk),
+        object_type=about[0][:80],
+        object_id=about[1][:64],
         before=before,
         after=after,
         note=note[:1000],

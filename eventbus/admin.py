@@ -12,3 +12,6 @@ class OutboxEventAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: OutboxEvent | None = None) -> bool:
+        return False  # an unpublished event deleted is an event lost; retention.py prunes published ones

@@ -152,8 +152,9 @@ def run(scenario: Scenario, document: Document) -> Result:
             for example, score in zip(test, fitted.validation_scores, strict=True)
         ]
     )
-    # The handbook ranks by the model's probability: ties of the 0-100 score would blur CP@100.
-    probabilities = fitted.model.probabilities(fitted.validation_matrix).tolist()
+    # Ranked by the trees' own output, as the handbook ranks by its models' probabilities: the isotonic
+    # calibration is monotone but flat in steps, and its ties (or the 0-100 score's) would blur the ranking.
+    probabilities = fitted.model.booster.predict(fitted.validation_matrix, num_threads=1).tolist()
     model |= {
         key: value
         for key, value in measure(

@@ -65,13 +65,15 @@ class ApiKeyAdmin(RecentSignInRequired, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: ApiKey, form: object, change: bool) -> None:
         rename_api_key(api_key=obj, name=obj.name, actor=request.user.get_username())
 
-    @admin.action(description="Revoke selected keys")
+    @admin.action(description="Revoke selected keys", permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for api_key in queryset:
             revoke_api_key(api_key=api_key, actor=request.user.get_username())
         self.message_user(request, f"Revoked {queryset.count()} key(s).", messages.SUCCESS)
 
-    @admin.action(description="Rotate selected keys (new key now, old one expires after the overlap)")
+    @admin.action(
+        description="Rotate selected keys (new key now, old one expires after the overlap)", permissions=["change"]
+    )
     def rotate(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         overlap = timedelta(hours=settings.API_KEY_ROTATION_OVERLAP_HOURS)
         for api_key in queryset.filter(revoked_at__isnull=True):

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from .cards import fingerprint
 from .errors import IdempotencyKeyReused, IdempotencyRequestInFlight
 from .models import IdempotencyRecord, Merchant, Transaction
 
@@ -56,14 +57,23 @@ class IdempotentCreate:
         )
 
 
+CARD_SECRETS = ("card_number", "cvv")
+
+
 def _canonical(value: Any) -> str:
     # 10.5 and 10.50 are the same amount, so the same request.
     return str(value.normalize()) if isinstance(value, Decimal) else str(value)
 
 
 def request_fingerprint(payload: dict[str, Any]) -> str:
-    """Keyed hash of the validated request: card numbers go in, and cannot come back out."""
-    canonical = json.dumps(payload, sort_keys=True, default=_canonical, separators=(",", ":"))
+    """Keyed hash of the validated request, to tell a retry from another request under the same key. The
+    card number enters only as its card fingerprint and the CVV not at all: a hash over the PAN, whose
+    BIN and last 4 are stored, leaves some 10^8 guesses to whoever holds the key, and PCI DSS 3.3.1.2
+    forbids keeping the CVV in any form. A retry with another CVV is the same request, as at Stripe."""
+    safe = {name: value for name, value in payload.items() if name not in CARD_SECRETS}
+    if payload.get("card_number"):
+        safe["card_fingerprint"] = fingerprint(str(payload["card_number"]))
+    canonical = json.dumps(safe, sort_keys=True, default=_canonical, separators=(",", ":"))
     return hmac.new(settings.SECRET_KEY.encode(), canonical.encode(), hashlib.sha256).hexdigest()
 
 

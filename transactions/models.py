@@ -93,7 +93,10 @@ class Transaction(models.Model):
 
     class Meta:
         ordering: ClassVar = ["-created_at", "-id"]
-        permissions: ClassVar = [("review_transaction", "Can approve or decline payments in review")]
+        permissions: ClassVar = [
+            ("review_transaction", "Can approve or decline payments in review"),
+            ("note_transaction", "Can add notes to payments"),
+        ]
         indexes: ClassVar = [
             models.Index(fields=["merchant", "-created_at"], name="tx_merchant_created"),
             models.Index(fields=["merchant", "status", "-created_at"], name="tx_merchant_status_created"),

@@ -94,7 +94,10 @@ def test_no_card_number_or_cvv_in_database_cache_logs_or_responses(api, post_pay
             assert spelling not in logs
             assert spelling not in responses
     # Quoted: the bare digits can occur by chance inside ids and timestamps.
-    assert f'"{CVV}"' not in responses and f'"{CVV}"' not in database
+    for cvv in (CVV, CVV[:3]):
+        for quoted in (f'"{cvv}"', f"'{cvv}'", f"cvv={cvv}", f'"cvv": "{cvv}"'):
+            assert quoted not in responses and quoted not in database and quoted not in logs
+            assert quoted.encode() not in cache
     assert "cvv" not in database.lower()
     assert cache, "the scan must have looked at a populated cache"
     assert OutboxEvent.objects.count() == len(CARDS)
@@ -129,3 +132,23 @@ def test_redaction_keeps_non_card_numbers():
     from payproc.http.logging import redact_card_numbers
 
     assert redact_card_numbers(f"pan {VISA} order 123456789012") == "pan [card ****4242] order 123456789012"
+
+
+def test_the_idempotency_fingerprint_holds_neither_the_card_number_nor_the_cvv(post_payment, monkeypatch):
+    """Whoever holds SECRET_KEY cannot test PAN and CVV guesses against a stored idempotency record: the
+    request's hash sees the PAN only through the card fingerprint (its own key), and no CVV at all."""
+    from transactions.idempotency import request_fingerprint
+
+    request = {"amount": "49.99", "currency": "USD", "card_number": VISA, "cvv": CVV[:3], "path": "/transaction"}
+    other_card = {**request, "card_number": "5555555555554444"}
+    other_cvv = {**request, "cvv": "999"}
+    assert request_fingerprint(request) != request_fingerprint(other_card)
+    assert request_fingerprint(request) == request_fingerprint(other_cvv)
+    monkeypatch.setattr("transactions.idempotency.fingerprint", lambda pan: "the same card fingerprint")
+    assert request_fingerprint(request) == request_fingerprint(other_card)  # the PAN itself is not an input
+    monkeypatch.undo()
+
+    # Through the API: the same request with another CVV is a retry of the first.
+    assert post_payment(payment(card_number=VISA, cvv=CVV[:3]), idempotency_key="retry").status_code == 202
+    replay = post_payment(payment(card_number=VISA, cvv="999"), idempotency_key="retry")
+    assert replay.status_code == 202 and replay["Idempotent-Replayed"] == "true"
