@@ -1,5 +1,6 @@
 """Which URLs may receive webhooks. In production only https:// URLs whose host resolves to public
-addresses, unless the host is listed in WEBHOOK_ALLOWED_HOSTS: a merchant cannot make payproc call into
+addresses, unless the host is listed in WEBHOOK_ALLOWED_HOSTS (the operator's own receivers, which may
+use plain http inside their network): a merchant cannot make payproc call into
 its own private network (SSRF). Checked when an endpoint is saved; every attempt checks the shape again and
 connects only to an address its own resolution accepted (outbound/http.py)."""
 
@@ -14,7 +15,8 @@ from .errors import WebhookUrlRefused
 
 
 def check_url_shape(url: str) -> None:
-    """The URL is absolute http(s), carries no credentials and, in production, uses https."""
+    """The URL is absolute http(s), carries no credentials and, in production, uses https (but for a host
+    listed in WEBHOOK_ALLOWED_HOSTS)."""
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises for a port out of range
@@ -26,7 +28,7 @@ def check_url_shape(url: str) -> None:
         raise WebhookUrlRefused("url must be an absolute http(s) URL.", param="url")
     if parts.username or parts.password:
         raise WebhookUrlRefused("url must not carry a user name or password.", param="url")
-    if not settings.WEBHOOK_ALLOW_PRIVATE_URLS and parts.scheme != "https":
+    if public_only(url) and parts.scheme != "https":
         raise WebhookUrlRefused("url must use https.", param="url")
 
 

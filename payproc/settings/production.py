@@ -1,10 +1,21 @@
-"""Production: DEBUG off, every secret from the environment, secure cookies."""
+"""Production: DEBUG off, every secret from the environment, secure cookies. What makes production safe
+is fixed here, whatever the environment says: DJANGO_DEBUG=true in a production environment must not
+also turn off the webhook SSRF guard, open the sandbox provider or let the development secrets apply."""
 
 import os
+
+from django.core.exceptions import ImproperlyConfigured
 
 os.environ.setdefault("DJANGO_DEBUG", "false")
 
 from .base import *  # noqa: F403
+
+DEBUG = False
+WEBHOOK_ALLOW_PRIVATE_URLS = False  # an operator's own receivers go in WEBHOOK_ALLOWED_HOSTS
+SANDBOX_PROVIDER_HTTP = False
+for _name, _value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("CARD_FINGERPRINT_KEY", CARD_FINGERPRINT_KEY)):  # noqa: F405
+    if not _value.strip() or _value.startswith("dev-only"):
+        raise ImproperlyConfigured(f"{_name} is empty or a development default: production refuses to start.")
 
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)

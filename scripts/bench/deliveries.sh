@@ -4,6 +4,6 @@
 # receiver. Usage: deliveries.sh [deliveries] [endpoints]
 source "$(dirname "$0")/common.sh"
 fresh_database payproc_bench_deliveries
-export CELERY_BROKER_URL=redis://127.0.0.1:6379/12 REDIS_URL=redis://127.0.0.1:6379/11 WEBHOOK_ALLOW_PRIVATE_URLS=true
+export CELERY_BROKER_URL=redis://127.0.0.1:6379/12 REDIS_URL=redis://127.0.0.1:6379/11 WEBHOOK_ALLOWED_HOSTS=127.0.0.1
 redis-cli -n 11 flushdb >/dev/null; redis-cli -n 12 flushdb >/dev/null
 python scripts/bench/deliveries.py "${1:-2000}" "${2:-8}"

@@ -41,6 +41,38 @@ def test_production_with_secrets_boots():
     assert "booted" in result.stdout
 
 
+def test_debug_in_a_production_environment_changes_nothing_that_makes_it_safe():
+    shown = (
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, s.WEBHOOK_ALLOW_PRIVATE_URLS, s.SANDBOX_PROVIDER_HTTP)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {shown}"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "payproc.settings.production",
+            "DJANGO_DEBUG": "true",
+            "WEBHOOK_ALLOW_PRIVATE_URLS": "true",
+            "SANDBOX_PROVIDER_HTTP": "true",
+            "DJANGO_SECRET_KEY": "s",
+            "CARD_FINGERPRINT_KEY": "k",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split() == ["False", "False", "False"], result.stderr
+
+
+def test_debug_in_a_production_environment_does_not_let_the_development_secrets_apply():
+    result = _boot(DJANGO_DEBUG="true")
+
+    assert result.returncode != 0
+    assert "is empty or a development default: production refuses to start" in result.stderr
+    assert _boot(DJANGO_SECRET_KEY="s", CARD_FINGERPRINT_KEY=" ").returncode != 0
+
+
 def test_a_retry_delay_longer_than_the_broker_visibility_timeout_refuses_to_boot():
     result = _boot(
         DJANGO_SECRET_KEY="s",

@@ -40,6 +40,7 @@ def test_public_addresses_and_listed_hosts_are_accepted():
     check_url("https://93.184.216.34/hooks")
     check_url("https://[2606:2800:220:1:248:1893:25c8:1946]/hooks")
     check_url("https://hooks.internal.example/payproc")  # listed in WEBHOOK_ALLOWED_HOSTS
+    check_url("http://hooks.internal.example/payproc")  # the operator's own receiver, inside its network
 
 
 def test_the_api_refuses_a_private_endpoint(api):
