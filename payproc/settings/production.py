@@ -13,7 +13,7 @@ from .base import *  # noqa: F403
 DEBUG = False
 WEBHOOK_ALLOW_PRIVATE_URLS = False  # an operator's own receivers go in WEBHOOK_ALLOWED_HOSTS
 SANDBOX_PROVIDER_HTTP = False
-for _name, _value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("CARD_FINGERPRINT_KEY", CARD_FINGERPRINT_KEY)):  # noqa: F405
+for _name, _value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("CARD_FINGERPRINT_KEY", CARD_FINGERPRINT_KEY)):
     if not _value.strip() or _value.startswith("dev-only"):
         raise ImproperlyConfigured(f"{_name} is empty or a development default: production refuses to start.")
 

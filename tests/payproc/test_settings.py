@@ -43,8 +43,7 @@ def test_production_with_secrets_boots():
 
 def test_debug_in_a_production_environment_changes_nothing_that_makes_it_safe():
     shown = (
-        "from django.conf import settings as s; "
-        "print(s.DEBUG, s.WEBHOOK_ALLOW_PRIVATE_URLS, s.SANDBOX_PROVIDER_HTTP)"
+        "from django.conf import settings as s; print(s.DEBUG, s.WEBHOOK_ALLOW_PRIVATE_URLS, s.SANDBOX_PROVIDER_HTTP)"
     )
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {shown}"],
