@@ -87,10 +87,9 @@ WINDOWS = (
     CountingWindow("card_payments_30d", "amounts", "card", CARD_AMOUNTS_SECONDS),
     *(CountingWindow(f"{key}_fraud_labels", "fraud", key, LABEL_HISTORY_SECONDS) for key in IDENTITIES),
     # A merchant (a shop's site, a terminal) under attack: its payments labelled fraud in the last four
-    # weeks, the last one and the last day (an attack that stopped fades from the shorter ones first).
+    # weeks, and in the last one (an attack that stopped fades from it first).
     CountingWindow("merchant_fraud_labels_28d", "fraud", "merchant", 28 * DAY),
     CountingWindow("merchant_fraud_labels_7d", "fraud", "merchant", 7 * DAY),
-    CountingWindow("merchant_fraud_labels_1d", "fraud", "merchant", DAY),
 )
 LABEL_WINDOWS = tuple(window for window in WINDOWS if window.kind == "fraud")
 

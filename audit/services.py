@@ -98,8 +98,12 @@ def save_audited(instance: models.Model, *, actor: str, note: str = "") -> model
 
 
 def delete_audited(instance: models.Model, *, actor: str, note: str = "") -> None:
-    """Delete a model instance with a `<model>.delete` entry holding what it was."""
+    """Delete a model instance with a `<model>.delete` entry holding what it was. Its row is locked first:
+    of concurrent deletes one deletes and is logged, the others raise the model's DoesNotExist."""
+    model = type(instance)
     with transaction.atomic():
+        if not model._default_manager.select_for_update().filter(pk=instance.pk).exists():
+            raise model.DoesNotExist(f"{model._meta.label} {instance.pk} is already deleted.")
         record(
             actor=actor,
             action=f"{instance._meta.model_name}.delete",

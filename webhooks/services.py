@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from audit.services import delete_audited, record
@@ -52,8 +53,11 @@ def create_endpoint(*, merchant: Merchant, url: str, events: list[str], descript
 
 
 def delete_endpoint(*, endpoint: WebhookEndpoint, actor: str) -> None:
-    """Delete an endpoint; its pending deliveries go with it."""
-    delete_audited(endpoint, actor=actor)
+    """Delete an endpoint; its pending deliveries go with it. Deleted meanwhile: not found."""
+    try:
+        delete_audited(endpoint, actor=actor)
+    except WebhookEndpoint.DoesNotExist:
+        raise Http404 from None
 
 
 def rotate_secret(*, endpoint: WebhookEndpoint, actor: str, expire_now: bool = False) -> WebhookSecret:

@@ -19,7 +19,10 @@ def report_fraud(*, merchant: Merchant, transaction_id: UUID, reason: str, note:
     again changes nothing (idempotent); another reason replaces the label, and the audit log keeps both."""
     tx: Transaction = transaction_get(merchant=merchant, transaction_id=transaction_id)
     with transaction.atomic():
-        report = FraudReport.objects.select_for_update().filter(transaction=tx).first()
+        # The payment's row is the lock: concurrent first reports of one payment would both find no report
+        # to lock and both insert one (an IntegrityError, answered 500).
+        Transaction.objects.select_for_update().filter(pk=tx.pk).first()
+        report = FraudReport.objects.filter(transaction=tx).first()
         if report is not None and (report.reason, report.note) == (reason, note):
             return report, False
         before = {"reason": report.reason, "note": report.note} if report is not None else None
