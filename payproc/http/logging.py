@@ -8,24 +8,29 @@ from stdnum import luhn
 
 from .request_context import current_request_id
 
-# Runs of 12-19 digits, optionally split by spaces or dashes, as card numbers are written.
-_CARD_LIKE = re.compile(r"(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)")
+# Runs of 12-19 digits, optionally split by spaces or dashes, as card numbers are written, standing where
+# a card number would: not inside a word, a UUID, a hex id or a dotted number (no letter, digit, '-',
+# '_' or '.' touching either end, and no '-', '.' or ':' followed by one after it), and beginning as the
+# card networks' numbers begin (2-6 and 8; not 1, as epoch milliseconds do).
+_CARD_LIKE = re.compile(r"(?<![\w.-])[2-68](?:[ -]?\d){11,18}(?![\w]|[-.:]\w)")
+# Any such run at all, wherever it stands: what a merchant's free text is refused for.
+_ANY_CARD_LIKE = re.compile(r"(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)")
+
+
+def _mask(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    return f"[card ****{digits[-4:]}]" if luhn.is_valid(digits) else match.group(0)
 
 
 def redact_card_numbers(text: str) -> str:
-    """Mask every Luhn-valid card-like number in `text`, keeping its last four digits."""
-
-    def mask(match: re.Match[str]) -> str:
-        digits = re.sub(r"\D", "", match.group(0))
-        if luhn.is_valid(digits):
-            return f"[card ****{digits[-4:]}]"
-        return match.group(0)
-
-    return _CARD_LIKE.sub(mask, text)
+    """Mask every Luhn-valid card-like number in `text`, keeping its last four digits; ids, timestamps and
+    amounts stay as they are."""
+    return _CARD_LIKE.sub(_mask, text)
 
 
 def contains_card_number(text: str) -> bool:
-    return redact_card_numbers(text) != text
+    """Whether free text holds a Luhn-valid run of 12-19 digits anywhere (stricter than the log filter)."""
+    return _ANY_CARD_LIKE.sub(_mask, text) != text
 
 
 class RequestIdFilter(logging.Filter):
@@ -67,11 +72,11 @@ class CardNumberRedactionFilter(logging.Filter):
         if redacted != message:
             record.msg, record.args = redacted, None
         if record.exc_info and record.exc_info[1] is not None:
-            exc = record.exc_info[1]
-            if contains_card_number(str(exc)):
-                record.exc_info = None
-                record.exc_text = None
-                record.msg = f"{record.msg} (exception text withheld: it contained card data)"
+            # The traceback stays, with any card number in it masked: operators need the error.
+            text = logging.Formatter().formatException(record.exc_info)
+            redacted = redact_card_numbers(text)
+            if redacted != text:
+                record.exc_info, record.exc_text = None, redacted
         return True
 
 

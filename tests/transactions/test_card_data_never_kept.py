@@ -152,3 +152,39 @@ def test_the_idempotency_fingerprint_holds_neither_the_card_number_nor_the_cvv(p
     assert post_payment(payment(card_number=VISA, cvv=CVV[:3]), idempotency_key="retry").status_code == 202
     replay = post_payment(payment(card_number=VISA, cvv="999"), idempotency_key="retry")
     assert replay.status_code == 202 and replay["Idempotent-Replayed"] == "true"
+
+
+def test_only_card_numbers_are_masked_never_ids_timestamps_or_amounts(emitted_logs):
+    """What operators search for stays readable: UUIDs, hex ids, trace ids, timestamps, amounts."""
+    kept = [
+        "/transaction/8ba7d778-9c5c-4e2b-9d1a-4242424242427789/fraud_report",  # digits inside a UUID
+        "8ba7d4242424242424242c5c",  # a hex id around a Luhn-valid run
+        "trace 4bf92f3577b34da6a3ce929d0e0e4736 span 00f067aa0ba902b7",
+        "sha 5555555555554444ab",
+        "at 2026-12-05T10:52:23.813Z epoch_ms 1796467010123 epoch 1796467010",
+        "amount 4242424242.42 USD",  # a dotted number
+        "order-4242424242424242-x",  # part of a reference
+        "ref_4242424242424242",
+    ]
+    logger = logging.getLogger("payproc.test")
+    for line in kept:
+        logger.warning("kept: %s", line)
+    for pan in CARDS:
+        logger.warning("pan %s and %s.", pan, _spellings(pan)[1])
+    try:
+        raise ValueError(f"provider choked on {VISA} for payment 8ba7d778-9c5c-4e2b-9d1a-4242424242427789")
+    except ValueError:
+        logger.exception("provider call failed")
+
+    output = emitted_logs.getvalue()
+    for line in kept:
+        assert line in output
+    for pan in CARDS:
+        assert f"pan [card ****{pan[-4:]}] and [card ****{pan[-4:]}]." in output
+        assert f"pan {pan}" not in output and f"choked on {pan}" not in output
+    assert "ValueError: provider choked on [card ****4242] for payment 8ba7d778-9c5c-4e2b-9d1a-4242424242427789" in output
+    assert "withheld" not in output
+    # A merchant's free text is held to the stricter test: a card number inside a reference is refused.
+    from payproc.http.logging import contains_card_number
+
+    assert contains_card_number("order-4242424242424242-x") and not contains_card_number("8ba7d778-9c5c-4e2b")
