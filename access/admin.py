@@ -36,10 +36,10 @@ class AccessAttemptAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Unlock (forget their failed logins)", permissions=["unlock"])
     def unlock_selected(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
-        attempts = list(queryset)
-        for attempt in attempts:
+        accounts = {attempt.username: attempt for attempt in queryset}  # an account unlocks as a whole
+        for attempt in accounts.values():
             unlock(attempt=attempt, actor=request.user.get_username())
-        self.message_user(request, f"Unlocked {len(attempts)} login(s).", messages.SUCCESS)
+        self.message_user(request, f"Unlocked {len(accounts)} account(s).", messages.SUCCESS)
 
 
 # An authenticator's secret and the recovery codes are credentials: no admin page shows them (django-otp

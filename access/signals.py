@@ -14,7 +14,7 @@ from audit.services import record, record_about
 from payproc.http.client_ip import client_ip
 from payproc.http.console_middleware import SIGNED_IN_AT
 
-from .metrics import LOCKOUTS, LOGIN_FAILURES
+from .metrics import DISTRIBUTED_ATTACKS, LOCKOUTS, LOGIN_FAILURES
 
 
 @receiver(user_login_failed, dispatch_uid="access.count_failed_login")
@@ -46,13 +46,39 @@ def _address(request: Any) -> str | None:
 @receiver(user_locked_out, dispatch_uid="access.audit_lockout")
 def audit_lockout(*, username: str | None = None, ip_address: str | None = None, **_: Any) -> None:
     """Once per lockout: axes signals again for each attempt refused while the lock holds."""
-    attempt = AccessAttempt.objects.filter(username=username, ip_address=ip_address).first()
-    if attempt is None or attempt.failures_since_start != settings.AXES_FAILURE_LIMIT:
+    attempts = list(AccessAttempt.objects.filter(username=username))
+    failures = sum(attempt.failures_since_start for attempt in attempts)
+    if not attempts or failures != settings.AXES_FAILURE_LIMIT:
         return
     LOCKOUTS.inc()
-    record(
+    record_about(
         actor=f"login:{username or '?'}",
         action="access.lockout",
-        target=attempt,
-        after={"username": username, "ip_address": ip_address, "failures": attempt.failures_since_start},
+        about=("auth.User", username or "?"),
+        after={
+            "username": username,
+            "ip_address": ip_address,
+            "failures": failures,
+            "addresses": sorted({attempt.ip_address or "?" for attempt in attempts}),
+        },
+    )
+
+
+@receiver(user_login_failed, dispatch_uid="access.watch_distributed_attack")
+def watch_distributed_attack(*, credentials: dict | None = None, **_: Any) -> None:
+    """An account's failures reaching the threshold of distinct addresses: audited and alerted, once."""
+    username = (credentials or {}).get("username")
+    if not username:
+        return
+    addresses = set(
+        AccessAttempt.objects.filter(username=username, failures_since_start__gt=0).values_list("ip_address", flat=True)
+    )
+    if len(addresses) != settings.ADMIN_DISTRIBUTED_ATTACK_ADDRESSES:
+        return
+    DISTRIBUTED_ATTACKS.inc()
+    record_about(
+        actor=f"login:{username}",
+        action="access.distributed_attack",
+        about=("auth.User", str(username)),
+        after={"username": username, "addresses": sorted(address or "?" for address in addresses)},
     )

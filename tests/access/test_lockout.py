@@ -26,16 +26,37 @@ def _login(client: Client, password: str, *, ip: str = "198.51.100.4") -> int:
     return response.status_code
 
 
-def test_ten_failures_lock_the_account_and_address_even_with_the_right_password(staff, settings):
+def test_ten_failures_lock_the_account_from_every_address_even_with_the_right_password(staff, settings):
     client = Client()
     assert [_login(client, "wrong") for _ in range(9)] == [200] * 9  # the login page again, with an error
 
     assert _login(client, "wrong") == 429  # the tenth locks
     assert _login(client, "right-password") == 429  # locked: the right password does not help
-    assert _login(Client(), "right-password", ip="203.0.113.9") == 302  # another address is not locked
+    assert _login(Client(), "right-password", ip="203.0.113.9") == 429  # the account, from anywhere
 
     entry = AuditEntry.objects.get(action="access.lockout")
-    assert entry.after == {"username": "ann", "ip_address": "198.51.100.4", "failures": 10}
+    assert entry.after == {
+        "username": "ann",
+        "ip_address": "198.51.100.4",
+        "failures": 10,
+        "addresses": ["198.51.100.4"],
+    }
+
+
+def test_guesses_spread_over_many_addresses_lock_the_account_and_raise_a_distributed_attack(staff):
+    from access.metrics import DISTRIBUTED_ATTACKS
+
+    attacks = DISTRIBUTED_ATTACKS._value.get()
+    addresses = [f"203.0.113.{n}" for n in range(1, 11)]  # one guess from each of ten addresses
+
+    answers = [_login(Client(), "wrong", ip=address) for address in addresses]
+
+    assert answers == [200] * 9 + [429]
+    assert _login(Client(), "right-password", ip="198.51.100.77") == 429
+    attack = AuditEntry.objects.get(action="access.distributed_attack")  # once, at the third address
+    assert attack.after == {"username": "ann", "addresses": addresses[:3]}
+    assert DISTRIBUTED_ATTACKS._value.get() == attacks + 1
+    assert AuditEntry.objects.get(action="access.lockout").after["addresses"] == sorted(addresses)
 
 
 def test_the_lock_lifts_after_the_cool_off(staff):

@@ -224,3 +224,25 @@ def test_a_lockout_in_the_back_office_fires(tmp_path, django_user_model):
         eval_minutes=7,
         tmp_path=tmp_path,
     )
+
+
+def test_guesses_at_one_account_from_several_addresses_fire_the_distributed_attack_alert(tmp_path, django_user_model):
+    from django.test import Client as Browser
+
+    names = {"payproc_admin_distributed_login_attacks_total"}
+    before = _scrape(_web_metrics(), job="payproc-web", names=names)
+    django_user_model.objects.create_user("spread-target", password="right", is_staff=True)
+    for n in range(4):
+        Browser().post("/admin/login/", {"username": "spread-target", "password": "guess"}, REMOTE_ADDR=f"192.0.2.{n}")
+    after = _scrape(_web_metrics(), job="payproc-web", names=names)
+
+    [(series, attacked)], [(_, earlier)] = after, before
+    assert attacked == earlier + 1
+    for values, expected in ((f"{earlier:g}x5 {attacked:g}x10", [{}]), (f"{earlier:g}x15", [])):
+        _fires(
+            "PayprocAdminDistributedLoginAttack",
+            [{"series": series, "values": values}],
+            expected=expected,
+            eval_minutes=7,
+            tmp_path=tmp_path,
+        )

@@ -113,6 +113,7 @@ def test_alert_rules_use_exported_metrics_and_cover_the_operator_cases():
         "PayprocProviderCircuitOpen",
         "PayprocScoringModelDrift",
         "PayprocAdminLoginFailures",
+        "PayprocAdminDistributedLoginAttack",
     }
 
 
