@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "payproc.http.probe_host.ProbeHostMiddleware",
     "payproc.observability.http_metrics.HttpMetricsMiddleware",
     "payproc.http.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -116,8 +117,9 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contri
 AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOCKOUT_MINUTES", default=30))
 # An account locks after AXES_FAILURE_LIMIT failures from any addresses (PCI DSS 8.3.4): a guesser who
-# spreads over many addresses is stopped too. A Risk admin unlocks it (Access attempts), else the cool-off.
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# spreads over many addresses is stopped too; and an address after as many failures across accounts (one
+# guesser spraying many). A Risk admin unlocks them (Access attempts), else the cool-off.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # Failures for one account from this many addresses within the cool-off: a distributed attack (alerted).
 ADMIN_DISTRIBUTED_ATTACK_ADDRESSES = env.int("ADMIN_DISTRIBUTED_ATTACK_ADDRESSES", default=3)
 AXES_RESET_ON_SUCCESS = True
@@ -190,6 +192,9 @@ if REDIS_URL:
             "OPTIONS": {
                 # A cache outage must not fail a payment: reads miss, writes are dropped.
                 "IGNORE_EXCEPTIONS": True,
+                # JSON, not django-redis's default pickle: whoever can write to Redis must not be able to
+                # run code in payproc by planting a pickle (every cached value is JSON data anyway).
+                "SERIALIZER": "django_redis.serializers.json.JSONSerializer",
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
                 "SOCKET_TIMEOUT": 0.5,
             },

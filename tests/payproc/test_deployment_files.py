@@ -85,7 +85,7 @@ def test_every_file_compose_mounts_exists_in_the_repo():
 
 def test_operator_ports_match_the_readme_port_map():
     published = {
-        int(port.split(":")[0]): name
+        int(port.split(":")[-2]): name
         for name, service in _compose()["services"].items()
         for port in service.get("ports", [])
     }
@@ -199,3 +199,76 @@ def test_alertmanager_sends_critical_alerts_straight_to_telegram_too_when_a_chat
     command = _compose()["services"]["alertmanager"]["entrypoint"][-1].replace("$$", "$")
     assert 'if [ -n "$ALERTMANAGER_TELEGRAM_CHAT_ID" ]' in command and "alertmanager-telegram.yml" in command
     assert "s|__TELEGRAM_CHAT_ID__|$ALERTMANAGER_TELEGRAM_CHAT_ID|" in command
+
+
+LONG_RUNNING = (
+    "postgres", "redis", "kafka", "clickhouse", "web", "proxy", "relay", "consumer", "worker", "deliveries",
+    "beat", "analytics", "prometheus", "alertmanager", "grafana", "jaeger",
+)  # fmt: skip
+
+
+def _service(name: str) -> dict:
+    """A service with the app anchor merged in, as Docker reads it."""
+    return _interpolated()["services"][name]
+
+
+def test_every_long_running_service_restarts_and_one_shot_jobs_do_not():
+    services = _interpolated()["services"]
+    assert set(LONG_RUNNING) | {"migrate", "clickhouse-migrate"} == set(services)
+    for name in LONG_RUNNING:
+        assert services[name].get("restart") == "unless-stopped", name
+    for name in ("migrate", "clickhouse-migrate"):
+        assert services[name]["restart"] == "no"
+
+
+def test_tools_without_authentication_listen_on_the_loopback_only():
+    for name, service in _interpolated()["services"].items():
+        for port in service.get("ports", []):
+            if name == "proxy":  # TLS, the console's own sign-in and the API keys
+                continue
+            assert str(port).startswith("127.0.0.1:"), (name, port)
+
+
+def test_no_password_is_written_in_the_compose_file_and_redis_requires_one():
+    raw = _compose()
+    app = raw["x-app"]["environment"]
+    for name, value in [*app.items(), *raw["services"]["postgres"]["environment"].items()]:
+        if re.search(r"PASSWORD|SECRET|TOKEN|_KEY$", name) or "://" in str(value):
+            credentials = re.findall(r"//([^@/]*)@", str(value))
+            assert "${" in str(value) or not (credentials or re.search(r"PASSWORD|SECRET|TOKEN|_KEY$", name)), name
+            assert all(part.startswith(":${") or "${" in part for part in credentials), (name, value)
+    for url in ("REDIS_URL", "CELERY_BROKER_URL"):
+        assert app[url].startswith("redis://:${REDIS_PASSWORD:?"), url
+    assert "--requirepass" in raw["services"]["redis"]["command"]
+    assert raw["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+
+
+def test_allowed_hosts_are_real_host_names_and_the_cache_never_unpickles():
+    hosts = _service("web")["environment"]["DJANGO_ALLOWED_HOSTS"].split(",")
+    assert "*" not in hosts and {"127.0.0.1", "web"} <= set(hosts)
+
+    import os
+    import subprocess
+    import sys
+
+    shown = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings as s; "
+         "print(s.CACHES['default']['OPTIONS']['SERIALIZER'])"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "payproc.settings.production", "DJANGO_SECRET_KEY": "s",
+             "CARD_FINGERPRINT_KEY": "k", "REDIS_URL": "redis://:pw@127.0.0.1:6379/0"},
+    )  # fmt: skip
+    assert shown.stdout.strip() == "django_redis.serializers.json.JSONSerializer", shown.stderr
+
+
+def test_probes_and_metrics_answer_any_host_while_the_api_keeps_to_the_allowed_ones(client, settings, db):
+    from django.test import override_settings
+
+    with override_settings(ALLOWED_HOSTS=["pay.example.com"]):
+        from django.test import Client
+
+        pod = Client(HTTP_HOST="10.1.2.3:8080")  # a kubelet probe, Prometheus's service discovery
+        assert pod.get("/health").status_code == 200
+        assert pod.get("/metrics").status_code == 200
+        assert pod.get("/transactions").status_code == 400  # DisallowedHost
+        assert Client(HTTP_HOST="pay.example.com").get("/health").status_code == 200
