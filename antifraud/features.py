@@ -85,6 +85,7 @@ WINDOWS = (
     # First seen: the card, e-mail and device (an IP address is shared and changes too often to mean much).
     *(CountingWindow(f"{key}_payments_90d", "seen", key, SEEN_SECONDS) for key in ("card", "email", "device")),
     CountingWindow("card_payments_30d", "amounts", "card", CARD_AMOUNTS_SECONDS),
+    CountingWindow("card_payments_7d", "amounts", "card", 7 * DAY),
     *(CountingWindow(f"{key}_fraud_labels", "fraud", key, LABEL_HISTORY_SECONDS) for key in IDENTITIES),
     # A merchant (a shop's site, a terminal) under attack: its payments labelled fraud in the last four
     # weeks, and in the last one (an attack that stopped fades from it first).
@@ -136,6 +137,7 @@ def feature_vector(
         stats_of[window.feature] = stats
         found[window.feature] = None if stats is None else float(stats.count)
     average = _others_average(stats_of["card_payments_30d"], facts.amount_minor)
+    week = _others_average(stats_of["card_payments_7d"], facts.amount_minor)
     amount_total = stats_of["card_amount_1h"]
     issuer, located = bin_country(facts.card_bin), facts.ip_country
     typical = profile.typical_amount_minor.get(facts.currency)
@@ -144,6 +146,7 @@ def feature_vector(
         "currency": _currency_number(facts.currency),
         "card_amount_1h": None if amount_total is None else _major(amount_total.total, facts.currency),
         "amount_to_card_average_30d": None if average is None else facts.amount_minor / average,
+        "amount_to_card_average_7d": None if week is None else facts.amount_minor / week,
         "card_foreign": _differs(issuer, facts.country),
         "ip_not_billing": _differs(located, facts.country),
         "ip_not_card": _differs(located, issuer),
@@ -168,6 +171,7 @@ BASE_FEATURES: tuple[str, ...] = (
     "currency",
     *(window.feature for window in WINDOWS),
     "amount_to_card_average_30d",
+    "amount_to_card_average_7d",
     "card_foreign",
     "ip_not_billing",
     "ip_not_card",
