@@ -36,13 +36,13 @@ embedded-optional: $(VENV)/.installed-dev
 	@$(MAKE) --no-print-directory $(VENV)/.embedded \
 		|| echo "chDB could not be installed: analytics will be computed from the main database."
 
-## run: SQLite, in-memory cache and events; API, admin and Swagger UI on http://127.0.0.1:8080
+## run: SQLite, in-memory cache and events; API, admin and Swagger UI on http://127.0.0.1:$PORT (8080)
 run: $(VENV)/.installed-dev var embedded-optional
 	DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) manage.py migrate --noinput
 	DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) manage.py bootstrap_demo
 	DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) manage.py run_periodic & periodic=$$!; \
 		trap 'kill $$periodic 2>/dev/null' EXIT INT TERM; \
-		DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) manage.py runserver 127.0.0.1:8080
+		DJANGO_SETTINGS_MODULE=payproc.settings.local $(PY) -m gunicorn --config config/gunicorn.embedded.conf.py
 
 # `make serve`: production settings against the full stack's services. Set real secrets for anything
 # but a local try-out.
@@ -67,12 +67,13 @@ test: $(VENV)/.installed-dev $(VENV)/.embedded var
 
 ## bench: the web role against a bare-DRF ceiling (same run, wrk), the whole pipeline (accepted/s,
 ## decided/s, created->decided p50/p95), deliveries/s through the delivery engine, and the analysts'
-## review queue at 100,000 payments
+## review queue at 100,000 payments; `make run`'s embedded default at 1, 16 and 50 connections
 bench: $(VENV)/.installed-dev var
 	scripts/bench/http.sh $(BENCH_SECONDS) 32
 	scripts/bench/pipeline.sh $(BENCH_SECONDS) 16
 	scripts/bench/pipeline.sh $(BENCH_SECONDS) 1
 	scripts/bench/deliveries.sh 2000 8
+	scripts/bench/embedded.sh $(BENCH_SECONDS)
 	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='payproc_bench'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U postgres payproc_bench
 	$(PY) scripts/bench.py queue

@@ -5,7 +5,11 @@ set -eu
 role="${1:-web}"
 shift || true
 case "$role" in
-  migrate) python manage.py migrate --noinput && exec python manage.py import_card_bins --if-empty ;;
+  # Run as the schema's owner; DATABASE_APP_ROLE names the role the other roles connect as, which may then
+  # only read and append to the audit log (audit/db_roles.py).
+  migrate) python manage.py migrate --noinput
+           [ -z "${DATABASE_APP_ROLE:-}" ] || python manage.py grant_app_role "$DATABASE_APP_ROLE"
+           exec python manage.py import_card_bins --if-empty ;;
   # Several worker processes per replica (WEB_CONCURRENCY, default CPU + 1) on PORT (default 8080);
   # /metrics adds up all of them. More replicas go behind the proxy.
   web) exec gunicorn --config config/gunicorn.conf.py "$@" ;;

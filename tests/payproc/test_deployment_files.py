@@ -272,3 +272,19 @@ def test_probes_and_metrics_answer_any_host_while_the_api_keeps_to_the_allowed_o
         assert pod.get("/metrics").status_code == 200
         assert pod.get("/transactions").status_code == 400  # DisallowedHost
         assert Client(HTTP_HOST="pay.example.com").get("/health").status_code == 200
+
+
+def test_the_migrate_job_is_the_schema_owner_and_every_other_process_the_application_role():
+    services = _interpolated()["services"]
+    migrate = services["migrate"]["environment"]
+    assert migrate["DATABASE_URL"].startswith("postgres://payproc:") and migrate["DATABASE_APP_ROLE"] == "payproc_app"
+    for name in ("web", "relay", "consumer", "worker", "deliveries", "beat", "analytics"):
+        assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://payproc_app:"), name
+    init = (ROOT / "docker" / "postgres-init.sh").read_text()
+    assert "CREATE ROLE payproc_app LOGIN" in init
+    assert (
+        "./docker/postgres-init.sh:/docker-entrypoint-initdb.d/10-payproc-app-role.sh:ro"
+        in (_compose()["services"]["postgres"]["volumes"])
+    )
+    entrypoint = (ROOT / "docker" / "entrypoint.sh").read_text()
+    assert 'python manage.py grant_app_role "$DATABASE_APP_ROLE"' in entrypoint
