@@ -9,6 +9,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
@@ -47,6 +48,7 @@ def _refused(request: HttpRequest) -> HttpResponse | None:
     return get_lockout_response(request, None, credentials)
 
 
+@never_cache  # a TOTP secret, its QR code or recovery codes: never kept by a browser or proxy
 @staff_member_required
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
@@ -71,6 +73,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     return _page(request, "verify.html", "Two-factor sign-in", error=error)
 
 
+@never_cache  # a TOTP secret, its QR code or recovery codes: never kept by a browser or proxy
 @staff_member_required
 @require_http_methods(["GET", "POST"])
 def setup(request: HttpRequest) -> HttpResponse:
@@ -87,6 +90,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     return _page(request, "setup.html", "Set up two-factor sign-in", enrolment=mfa.enrolment(device), error=error)
 
 
+@never_cache  # a TOTP secret, its QR code or recovery codes: never kept by a browser or proxy
 @staff_member_required
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest) -> HttpResponse:

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from outbound.models import OutboundMessage
+from payproc.encryption import EncryptedTextField
 from transactions.models import Merchant
 
 
@@ -47,10 +48,11 @@ class WebhookEndpoint(models.Model):
 
 
 class WebhookSecret(models.Model):
-    """A signing secret. Kept readable (signing needs it); a rotated-out secret signs until `expires_at`."""
+    """A signing secret. Kept decryptable (signing needs it), encrypted at rest with FIELD_ENCRYPTION_KEYS;
+    a rotated-out secret signs until `expires_at`."""
 
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="secrets")
-    secret = models.CharField(max_length=64, default=new_secret)
+    secret = EncryptedTextField(default=new_secret)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,5 +1,8 @@
 """Settings shared by every environment. The environment is read here, once; code asks `settings`."""
 
+import base64
+import hashlib
+import hmac
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,6 +33,14 @@ def require_secret(name: str, *, dev_default: str | None = None) -> str:
 SECRET_KEY = require_secret("DJANGO_SECRET_KEY", dev_default="dev-only-insecure-secret-key-change-me")
 # Key for the card fingerprint HMAC. Rotating it changes every fingerprint, so keep it stable.
 CARD_FINGERPRINT_KEY = require_secret("CARD_FINGERPRINT_KEY", dev_default="dev-only-card-fingerprint-key")
+# Fernet keys (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`)
+# for secrets kept in the database, comma-separated, newest first: the first encrypts, every one decrypts
+# (rotation: put a new key first, run `manage.py rotate_encryption_key`, then drop the old one). Unset,
+# one key is derived from SECRET_KEY: a database dump alone still reveals nothing.
+_DERIVED_FIELD_KEY = hmac.new(SECRET_KEY.encode(), b"payproc field encryption", hashlib.sha256).digest()
+FIELD_ENCRYPTION_KEYS = [key for key in env.list("FIELD_ENCRYPTION_KEYS", default=[]) if key.strip()] or [
+    base64.urlsafe_b64encode(_DERIVED_FIELD_KEY).decode()
+]
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

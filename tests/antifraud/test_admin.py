@@ -28,6 +28,7 @@ def test_editing_a_rule_in_the_admin_records_who_changed_what(admin_client, admi
             "score": 35,
             "enabled": "on",
             "mode": "live",
+            "action": "score",
             "description": "",
         },
     )
