@@ -19,11 +19,14 @@ case "$role" in
   # Forked children, two per core by default (WORKER_CONCURRENCY): a batch spends about half its time
   # waiting on PostgreSQL, Redis or the provider, and one child per core fell behind under load while
   # two per core kept up (e2e, 16 connections: p95 494 ms instead of 4-6 s). Their metrics go to files
-  # in PROMETHEUS_MULTIPROC_DIR, which the worker's metrics port adds up.
+  # in PROMETHEUS_MULTIPROC_DIR, which the worker's metrics port adds up. Without gossip, mingle and
+  # heartbeat (worker-to-worker events payproc does not use): closing gossip's channel on a Redis
+  # reconnect is where kombu's known race ("'NoneType' object has no attribute 'hostname'", kombu #582)
+  # killed the worker; without them it reconnects in-process.
   worker) export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-$(mktemp -d -t payproc-worker-metrics.XXXXXX)}"
           mkdir -p "$PROMETHEUS_MULTIPROC_DIR" && find "$PROMETHEUS_MULTIPROC_DIR" -name '*.db' -delete
           exec celery -A payproc worker --pool prefork --loglevel "${LOG_LEVEL:-INFO}" --queues celery \
-            --concurrency "${WORKER_CONCURRENCY:-$(( $(nproc) * 2 ))}" "$@" ;;
+            --without-gossip --without-mingle --without-heartbeat --concurrency "${WORKER_CONCURRENCY:-$(( $(nproc) * 2 ))}" "$@" ;;
   # Outbound deliveries (webhooks, Telegram) on their own queue: a slow receiver holds only these
   # children, each send under a hard time limit, at most OUTBOUND_<CHANNEL>_MAX_IN_FLIGHT per receiver.
   # They mostly wait on the network, hence more children than cores (DELIVERY_CONCURRENCY, default 8).
@@ -31,6 +34,7 @@ case "$role" in
           mkdir -p "$PROMETHEUS_MULTIPROC_DIR" && find "$PROMETHEUS_MULTIPROC_DIR" -name '*.db' -delete
           exec celery -A payproc worker --pool prefork --loglevel "${LOG_LEVEL:-INFO}" \
             --queues "${OUTBOUND_QUEUE:-deliveries}" --hostname "deliveries@%h" \
+            --without-gossip --without-mingle --without-heartbeat \
             --concurrency "${DELIVERY_CONCURRENCY:-8}" "$@" ;;
   beat) exec celery -A payproc beat --loglevel "${LOG_LEVEL:-INFO}" --schedule /tmp/celerybeat-schedule "$@" ;;
   manage) exec python manage.py "$@" ;;

@@ -436,6 +436,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that goes away is waited for, however long, in-process (retrying with backoff), never given up
+# on: the worker keeps its children and prefetched nothing (acks late, prefetch 1).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+if CELERY_BROKER_URL.startswith("redis://"):
+    CELERY_BROKER_TRANSPORT = "payproc.broker:Transport"  # kombu's Redis transport, rides out Redis restarts
 # A message a worker took and never acknowledged (the worker was killed) goes back to the queue after
 # this long; Redis's default is an hour. Retries wait in the worker as unacknowledged messages, so this
 # must stay above the longest retry delay, or a waiting retry would be delivered a second time.
