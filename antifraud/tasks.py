@@ -32,6 +32,17 @@ def _sweep_once_after_start(**_: Any) -> None:
 
 
 @shared_task
+def ship_audit_entries() -> int:
+    """Beat, every minute: the audit log's new entries to ClickHouse (none without CLICKHOUSE_URL)."""
+    from .adapters import analytics_backend, get_analytics
+    from .audit_archive import ship_audit_entries as ship
+
+    if analytics_backend() != "clickhouse":
+        return 0
+    return ship(archive=get_analytics())
+
+
+@shared_task
 def train_candidate_model() -> int | None:
     """Beat, weekly: train a shadow candidate on the labels so far; it never goes live by itself."""
     from .learning.training import train_model  # LightGBM and scikit-learn: only in the process that trains

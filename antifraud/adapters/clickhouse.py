@@ -52,6 +52,7 @@ _DECISION_COLUMNS = (
 
 _LABEL_COLUMNS = ("transaction_id", "merchant_id", "source", "label", "labelled_at")
 _FEATURE_COLUMNS = ("transaction_id", "merchant_id", "decided_at", "feature_names", "feature_values")
+_AUDIT_COLUMNS = ("entry_id", "at", "actor", "action", "object_type", "object_id", "before", "after", "note")
 _REFUND_COLUMNS = (
     "refund_id",
     "transaction_id",
@@ -106,6 +107,13 @@ class ClickHouseSQL:
         self._insert("refunds", _REFUND_COLUMNS, list(refunds))
         self._insert("labels", _LABEL_COLUMNS, list(labels))
         self._insert("decision_features", _FEATURE_COLUMNS, list(features))
+
+    def write_audit(self, rows: list[dict[str, Any]]) -> None:
+        self._insert("audit_entries", _AUDIT_COLUMNS, rows)
+
+    def latest_audit_at(self) -> datetime | None:
+        [(count, latest)] = self._select(f"SELECT count(), max(at) FROM {self.database}.audit_entries")
+        return latest.replace(tzinfo=UTC) if count else None
 
     def _where(self, query: SummaryQuery) -> tuple[str, dict[str, Any]]:
         # DateTime has whole seconds: an end inside a second includes that whole second.

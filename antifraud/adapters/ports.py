@@ -127,3 +127,11 @@ class VelocityStore(Protocol):
     def record_many(self, updates: list[WindowUpdate]) -> list[WindowStats]:
         """Apply the updates in order (each atomically) and return each one's stats, in one round trip."""
         ...
+
+
+class AuditArchive(Protocol):
+    """Where the audit log's copy lives, off the main database (audit_archive.py)."""
+
+    def write_audit(self, rows: list[dict[str, Any]]) -> None: ...
+
+    def latest_audit_at(self) -> datetime | None: ...

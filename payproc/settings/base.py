@@ -502,6 +502,8 @@ CELERY_BEAT_SCHEDULE = {
     # A new shadow candidate every week; it goes live only when two Risk admins say so.
     "train-fraud-model": {"task": "antifraud.tasks.train_candidate_model", "schedule": 7 * 86400.0},
     "measure-model-drift": {"task": "antifraud.tasks.measure_model_drift", "schedule": 86400.0},
+    # The audit log's copy off the main database (antifraud/audit_archive.py), with ClickHouse.
+    "ship-audit-entries": {"task": "antifraud.tasks.ship_audit_entries", "schedule": 60.0},
     # Last, so that `run_periodic --once` sends what the tasks above queued.
     "dispatch-outbound": {"task": "outbound.tasks.dispatch_messages", "schedule": OUTBOUND_DISPATCH_INTERVAL_SECONDS},
 }

@@ -64,9 +64,17 @@ def _envelopes() -> list[dict]:
 def test_migrations_apply_once_and_are_recorded(clickhouse):
     assert clickhouse.migrate() == []  # already applied by the fixture
     assert clickhouse.applied_migrations() == ClickHouseAnalytics.migration_names()
-    assert len(ClickHouseAnalytics.migration_names()) == 5
+    assert len(ClickHouseAnalytics.migration_names()) == 6
     tables = {name for (name,) in clickhouse.client.execute(f"SHOW TABLES FROM {clickhouse.database}")}
-    assert {"payments", "fraud_decisions", "refunds", "labels", "payments_per_minute", "schema_migrations"} <= tables
+    assert {
+        "payments",
+        "fraud_decisions",
+        "refunds",
+        "labels",
+        "payments_per_minute",
+        "audit_entries",
+        "schema_migrations",
+    } <= tables
 
 
 def test_clickhouse_summary_matches_the_database_and_redelivery_does_not_double_count(clickhouse, traffic, merchant):

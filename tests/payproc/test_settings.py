@@ -6,12 +6,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _boot(**env: str) -> subprocess.CompletedProcess:
+def _boot(*, then: str = "print('booted')", **env: str) -> subprocess.CompletedProcess:
+    """Production settings booted in a fresh interpreter with `env`, then `then` run."""
     clean = {
         k: v for k, v in os.environ.items() if k not in {"DJANGO_SECRET_KEY", "CARD_FINGERPRINT_KEY", "DJANGO_DEBUG"}
     }
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); print('booted')"],
+        [sys.executable, "-c", f"import django; django.setup(); {then}"],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "payproc.settings.production", **env},
         capture_output=True,
@@ -42,24 +43,14 @@ def test_production_with_secrets_boots():
 
 
 def test_debug_in_a_production_environment_changes_nothing_that_makes_it_safe():
-    shown = (
-        "from django.conf import settings as s; print(s.DEBUG, s.WEBHOOK_ALLOW_PRIVATE_URLS, s.SANDBOX_PROVIDER_HTTP)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {shown}"],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "payproc.settings.production",
-            "DJANGO_DEBUG": "true",
-            "WEBHOOK_ALLOW_PRIVATE_URLS": "true",
-            "SANDBOX_PROVIDER_HTTP": "true",
-            "DJANGO_SECRET_KEY": "s",
-            "CARD_FINGERPRINT_KEY": "k",
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = _boot(
+        then="from django.conf import settings as s; "
+        "print(s.DEBUG, s.WEBHOOK_ALLOW_PRIVATE_URLS, s.SANDBOX_PROVIDER_HTTP)",
+        DJANGO_DEBUG="true",
+        WEBHOOK_ALLOW_PRIVATE_URLS="true",
+        SANDBOX_PROVIDER_HTTP="true",
+        DJANGO_SECRET_KEY="s",
+        CARD_FINGERPRINT_KEY="k",
     )
     assert result.stdout.split() == ["False", "False", "False"], result.stderr
 
