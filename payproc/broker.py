@@ -1,35 +1,26 @@
 """Celery's Redis transport, made to ride out a broker that went away.
 
-When Redis goes away under load, Celery closes its connection and kombu's Redis channel, on close,
-puts back the messages the worker holds unacknowledged; by then the connection is gone and kombu fails
-with "'NoneType' object has no attribute 'hostname'", which Celery treats as unrecoverable: the worker
-exits and decides nothing until someone restarts it. Here that one step may fail: the worker goes on
-reconnecting, as Celery does for any other connection error. Nothing is lost: those messages stay in
-Redis's unacknowledged set and come back after the visibility timeout (CELERY_VISIBILITY_TIMEOUT_SECONDS);
-if Redis came back empty, beat's pending-payment sweep re-drives the payments.
+When Redis goes away, kombu's Redis channel can be asked for a new client after its connection was
+already closed (closing the channel puts back unacknowledged messages; a late ack or reject cleans its
+indices). It then fails with "'NoneType' object has no attribute 'hostname'", an AttributeError that
+Celery treats as unrecoverable: the worker exited and decided nothing until someone restarted it. Here
+that request fails as what it is, a connection error, which Celery recovers from by reconnecting, and
+which kombu ignores while closing. Nothing is lost: messages not acknowledged stay in Redis's
+unacknowledged set and come back after the visibility timeout (CELERY_VISIBILITY_TIMEOUT_SECONDS); if
+Redis came back empty, beat's pending-payment sweep re-drives the payments (handlers are idempotent).
 """
 
-import logging
+from typing import Any
 
 from kombu.transport import redis
-
-logger = logging.getLogger(__name__)
-
-
-class QoS(redis.QoS):
-    def restore_unacked_once(self, stderr: object = None) -> object:
-        try:
-            return super().restore_unacked_once(stderr)
-        except AttributeError:
-            logger.warning(
-                "broker connection gone while putting back unacknowledged messages: left to the visibility timeout",
-                exc_info=True,
-            )
-            return None
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 
 class Channel(redis.Channel):
-    QoS = QoS
+    def _connparams(self, asynchronous: bool = False) -> Any:
+        if self.connection.client is None:
+            raise RedisConnectionError("the broker connection is closed")
+        return super()._connparams(asynchronous=asynchronous)
 
 
 class Transport(redis.Transport):
