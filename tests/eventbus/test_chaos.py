@@ -45,6 +45,16 @@ def _stopped(process: subprocess.Popen) -> str:
         return process.communicate()[0] + "\n(did not stop within 30 s of SIGTERM: killed)"
 
 
+def wait_until_decided(ids: list[str], *, since: float, within: float) -> tuple[int, float]:
+    """How many of `ids` are still pending once all are decided or `within` s after `since` has passed,
+    and the seconds since `since`."""
+    while (left := Transaction.objects.filter(pk__in=ids, status=Status.PENDING).count()) and (
+        time.monotonic() - since < within
+    ):
+        time.sleep(0.2)
+    return left, time.monotonic() - since
+
+
 def _kill(process: subprocess.Popen) -> None:
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
@@ -115,11 +125,7 @@ def test_killed_relay_consumer_and_worker_lose_no_payment_and_decide_none_twice(
         time.sleep(3)
         stop.set()
         sender.join()
-        while (left := Transaction.objects.filter(pk__in=ids, status=Status.PENDING).count()) and (
-            time.monotonic() - restarted < RESTART_TO_DECIDED_SECONDS
-        ):
-            time.sleep(0.2)
-        drained_after = time.monotonic() - restarted
+        left, drained_after = wait_until_decided(ids, since=restarted, within=RESTART_TO_DECIDED_SECONDS)
     finally:
         stop.set()
         for process in [beat, *running.values()]:

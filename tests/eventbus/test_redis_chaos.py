@@ -25,7 +25,7 @@ from rest_framework.test import APIClient
 
 from antifraud.models import FraudDecision
 from tests.conftest import payment
-from tests.eventbus.test_chaos import _start, _stopped
+from tests.eventbus.test_chaos import _start, _stopped, wait_until_decided
 from tests.eventbus.test_scale_out import _environment
 from tests.payproc.test_web_server import _free_port
 from transactions.api_keys import create_merchant
@@ -105,12 +105,7 @@ def test_redis_killed_mid_load_and_back_empty_loses_no_payment_and_decides_none_
         time.sleep(3)
         stop.set()
         sender.join()
-        back = time.monotonic()
-        while (left := Transaction.objects.filter(pk__in=ids, status=Status.PENDING).count()) and (
-            time.monotonic() - back < DECIDED_WITHIN_SECONDS
-        ):
-            time.sleep(0.5)
-        decided_after = time.monotonic() - back
+        left, decided_after = wait_until_decided(ids, since=time.monotonic(), within=DECIDED_WITHIN_SECONDS)
     finally:
         stop.set()
         for process in running.values():
