@@ -33,7 +33,6 @@ from .services.lists import ListHit, list_hits_many
 from .services.rule_sets import current_rules_version
 
 MAX_SCORE = 100
-LIST_RULES = ("block_list", "allow_list")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +44,12 @@ class FiredRule:
     action: str = RuleAction.SCORE
 
     def as_dict(self) -> dict[str, object]:
-        found: dict[str, object] = {"rule": self.rule, "type": self.type, "score": self.score}
-        found["observed"] = self.observed
+        found: dict[str, object] = {
+            "rule": self.rule,
+            "type": self.type,
+            "score": self.score,
+            "observed": self.observed,
+        }
         if self.action != RuleAction.SCORE:
             found["action"] = self.action
         return found
@@ -76,6 +79,7 @@ class Assessment:
     shadow_model_version: int | None = None
     shadow_score: int | None = None
     explanation: list[Factor] = field(default_factory=list)
+    acting: FiredRule | None = None  # the rule whose action decided, where the score alone would not have
 
 
 def thresholds_for(merchant_id: str) -> Thresholds:
@@ -267,8 +271,8 @@ def _explained(assessments: list[Assessment], payments: list[PaymentFacts], live
     )
     explained = []
     for index, (assessment, facts) in enumerate(zip(assessments, payments, strict=True)):
-        if (acting := _acting_rule(assessment)) is not None:
-            factors = [acting]
+        if (acting := assessment.acting) is not None:
+            factors = [action_factor(acting.rule, acting.action, acting.observed)]
         elif live is None:
             factors = rule_factors([(rule.rule, rule.score, rule.observed) for rule in assessment.fired])
         elif index in contributions:
@@ -278,23 +282,6 @@ def _explained(assessments: list[Assessment], payments: list[PaymentFacts], live
             factors = []
         explained.append(replace(assessment, explanation=factors))
     return explained
-
-
-def _acting_rule(assessment: Assessment) -> Factor | None:
-    """The rule whose action decided the payment (its score alone would not have), as the one factor."""
-    strongest = RuleAction.DECLINE if assessment.outcome == Outcome.DECLINE else RuleAction.REVIEW
-    listed = any(rule.type in LIST_RULES for rule in assessment.fired)
-    if (
-        listed
-        or assessment.outcome == Outcome.APPROVE
-        or assessment.score
-        >= (assessment.thresholds.decline_at if strongest == RuleAction.DECLINE else assessment.thresholds.review_at)
-    ):
-        return None
-    for rule in assessment.fired:
-        if rule.action == strongest:
-            return action_factor(rule.rule, rule.action, rule.observed)
-    return None
 
 
 def _model_scores(model: Any, vectors: list[Vector]) -> list[int | None]:
@@ -328,17 +315,29 @@ def _decide(
     the thresholds, on the live model's risk score when a model is live, else on the rules' points."""
     thresholds = rules.thresholds
     score = min(MAX_SCORE, sum(rule.score for rule in fired)) if live_score is None else live_score
-    actions = {rule.action for rule in fired}
+    declining = next((rule for rule in fired if rule.action == RuleAction.DECLINE), None)
+    reviewing = next((rule for rule in fired if rule.action == RuleAction.REVIEW), None)
+    acting = None
     if any(hit.list_type == ListType.BLOCK for hit in hits):
         outcome = Outcome.DECLINE
     elif any(hit.list_type == ListType.ALLOW for hit in hits):
         outcome = Outcome.APPROVE
-    elif score >= thresholds.decline_at or RuleAction.DECLINE in actions:
+    elif score >= thresholds.decline_at:
         outcome = Outcome.DECLINE
-    elif score >= thresholds.review_at or RuleAction.REVIEW in actions:
+    elif declining:
+        outcome, acting = Outcome.DECLINE, declining
+    elif score >= thresholds.review_at:
         outcome = Outcome.REVIEW
+    elif reviewing:
+        outcome, acting = Outcome.REVIEW, reviewing
     else:
         outcome = Outcome.APPROVE
     return Assessment(
-        score=score, outcome=outcome, fired=fired, thresholds=thresholds, shadow=shadow, rules_version=rules.version
+        score=score,
+        outcome=outcome,
+        fired=fired,
+        thresholds=thresholds,
+        shadow=shadow,
+        rules_version=rules.version,
+        acting=acting,
     )
