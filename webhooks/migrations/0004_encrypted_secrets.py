@@ -5,24 +5,15 @@ from django.db import migrations
 
 import payproc.encryption
 import webhooks.models
+from payproc.encryption import decrypt, encrypt, transform_column
 
 
 def encrypt_stored(apps, schema_editor):
-    from payproc.encryption import encrypt
-
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT id, secret FROM webhooks_webhooksecret")
-        for pk, secret in cursor.fetchall():
-            cursor.execute("UPDATE webhooks_webhooksecret SET secret = %s WHERE id = %s", [encrypt(secret), pk])
+    transform_column(schema_editor.connection, "webhooks_webhooksecret", "secret", encrypt)
 
 
 def decrypt_stored(apps, schema_editor):
-    from payproc.encryption import decrypt
-
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT id, secret FROM webhooks_webhooksecret")
-        for pk, token in cursor.fetchall():
-            cursor.execute("UPDATE webhooks_webhooksecret SET secret = %s WHERE id = %s", [decrypt(token), pk])
+    transform_column(schema_editor.connection, "webhooks_webhooksecret", "secret", decrypt)
 
 
 class Migration(migrations.Migration):

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from payproc.encryption import EncryptedTextField, rotate
+from payproc.encryption import EncryptedTextField, rotate, transform_column
 
 
 class Command(BaseCommand):
@@ -16,15 +16,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         for model in apps.get_models():
-            fields = [field for field in model._meta.concrete_fields if isinstance(field, EncryptedTextField)]
-            for field in fields:
-                table, column = (connection.ops.quote_name(name) for name in (model._meta.db_table, field.column))
-                with transaction.atomic(), connection.cursor() as cursor:
-                    # The stored tokens themselves, not the model's decrypted values: rotate keeps the
-                    # secret and its timestamp and changes only the key it is encrypted under.
-                    # Names from the models' own metadata, quoted: no outside input reaches the SQL.
-                    cursor.execute(f"SELECT id, {column} FROM {table} WHERE {column} IS NOT NULL")  # noqa: S608
-                    rows = cursor.fetchall()
-                    for pk, token in rows:
-                        cursor.execute(f"UPDATE {table} SET {column} = %s WHERE id = %s", [rotate(token), pk])  # noqa: S608
-                self.stdout.write(f"{model._meta.label}.{field.name}: {len(rows)} re-encrypted")
+            for field in model._meta.concrete_fields:
+                if isinstance(field, EncryptedTextField):
+                    # The stored tokens themselves: rotate keeps the secret and its timestamp and changes
+                    # only the key it is encrypted under.
+                    with transaction.atomic():
+                        done = transform_column(connection, model._meta.db_table, field.column, rotate)
+                    self.stdout.write(f"{model._meta.label}.{field.name}: {done} re-encrypted")
