@@ -13,11 +13,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import record
 from payproc.admin_base import ReadOnlyAdmin
-from payproc.http.console_middleware import sign_in_again
 
 from . import mfa
 from .audited_admin import GROUP_FIELDS, USER_FIELDS, AuditedChanges
-from .reauth import RecentSignInRequired, signed_in_recently
+from .reauth import RecentSignInRequired, unless_stale
 from .services import unlock
 
 
@@ -60,8 +59,9 @@ class StaffUserAdmin(RecentSignInRequired, AuditedChanges, UserAdmin):
     audited_fields = USER_FIELDS
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
-        if request.method == "POST" and not signed_in_recently(request):
-            return sign_in_again(request)
+        return unless_stale(request, self._change_password_audited, id, form_url)
+
+    def _change_password_audited(self, request: HttpRequest, id: str, form_url: str) -> HttpResponse:
         with transaction.atomic():
             response = super().user_change_password(request, id, form_url)
             if request.method == "POST" and isinstance(response, HttpResponseRedirect):

@@ -55,7 +55,7 @@ class AuditedChanges:
         return super().log_change(request, obj, message)  # type: ignore[misc]
 
     def log_deletions(self, request: HttpRequest, queryset: QuerySet) -> Any:
+        actor = request.user.get_username()
         for obj in queryset:
-            actor = request.user.get_username()
             record(actor=actor, action=self._action("delete"), target=obj, before=self._values(obj))
         return super().log_deletions(request, queryset)  # type: ignore[misc]

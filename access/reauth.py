@@ -18,7 +18,7 @@ def signed_in_recently(request: HttpRequest) -> bool:
     return time.time() - signed_in <= settings.ADMIN_REAUTH_MINUTES * 60
 
 
-def _unless_stale(request: HttpRequest, view: Callable[..., HttpResponse], *args: Any, **kwargs: Any) -> HttpResponse:
+def unless_stale(request: HttpRequest, view: Callable[..., HttpResponse], *args: Any, **kwargs: Any) -> HttpResponse:
     """The view, or the login page for a POST from a sign-in too old for it."""
     if request.method != "POST" or signed_in_recently(request):
         return view(request, *args, **kwargs)
@@ -31,12 +31,12 @@ class RecentSignInRequired:
     """For ModelAdmins: every POST (save, delete, bulk action) needs a recent sign-in."""
 
     def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return _unless_stale(request, super().changeform_view, *args, **kwargs)  # type: ignore[misc]
+        return unless_stale(request, super().changeform_view, *args, **kwargs)  # type: ignore[misc]
 
     def delete_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return _unless_stale(request, super().delete_view, *args, **kwargs)  # type: ignore[misc]
+        return unless_stale(request, super().delete_view, *args, **kwargs)  # type: ignore[misc]
 
     def changelist_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if "action" not in request.POST:  # searching, filtering, paging: reading
             return super().changelist_view(request, *args, **kwargs)  # type: ignore[misc]
-        return _unless_stale(request, super().changelist_view, *args, **kwargs)  # type: ignore[misc]
+        return unless_stale(request, super().changelist_view, *args, **kwargs)  # type: ignore[misc]

@@ -87,6 +87,9 @@ class ReviewQueueAdmin(admin.ModelAdmin):
     def _can_review(self, request: HttpRequest) -> bool:
         return request.user.has_perm("transactions.review_transaction")
 
+    def _can_note(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("transactions.note_transaction")
+
     def has_review_permission(self, request: HttpRequest) -> bool:
         """The bulk approve / decline actions (`permissions=["review"]`)."""
         return self._can_review(request)
@@ -184,7 +187,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             "related": related_payments(tx),
             "can_review": self._can_review(request) and tx.status == "review",
             "can_list": request.user.has_perm("antifraud.add_listentry"),
-            "can_note": request.user.has_perm("transactions.note_transaction"),
+            "can_note": self._can_note(request),
             "opts": self.model._meta,
             "notes": notes_for(tx),
         }
@@ -207,7 +210,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
                 list_payment_value(tx=tx, list_type=list_type, kind=kind, reason=reason, analyst=analyst)
                 self.message_user(request, f"Added {kind} to the {list_type} list.", messages.SUCCESS)
             elif action == "note":
-                if not request.user.has_perm("transactions.note_transaction"):
+                if not self._can_note(request):
                     raise DomainError("You may not add notes to payments.")
                 note_payment(tx=tx, analyst=analyst, note=reason)
                 self.message_user(request, "Note added.", messages.SUCCESS)
