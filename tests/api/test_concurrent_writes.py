@@ -5,7 +5,6 @@ configuration, so a new write endpoint cannot escape this test."""
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -21,7 +20,6 @@ from audit.models import AuditEntry
 from eventbus.models import OutboxEvent
 from tests.conftest import payment
 from transactions.models import Refund, Transaction
-from transactions.services import Customer, PaymentRequest, create_transaction
 from webhooks.handlers import record_webhook_events
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 from webhooks.services import create_endpoint
@@ -61,16 +59,12 @@ def _statuses(responses: list[requests.Response]) -> list[int]:
 class World:
     """The prerequisites, made in the test's thread before the requests start."""
 
-    def __init__(self, merchant: Any, key: str, url: str) -> None:
-        self.merchant, self.key, self.url = merchant, key, url
+    def __init__(self, merchant: Any, key: str, url: str, make_payment: Callable[..., Transaction]) -> None:
+        self.merchant, self.key, self.url, self._make_payment = merchant, key, url, make_payment
 
     def payment(self, **overrides: Any) -> Transaction:
         """A payment made and decided (approved, or authorized for a manual capture)."""
-        body = payment(**overrides)
-        customer = body.pop("customer")
-        body.pop("merchant_reference", None)
-        body["amount"] = Decimal(body["amount"])
-        tx = create_transaction(merchant=self.merchant, payment=PaymentRequest(**body, customer=Customer(**customer)))
+        tx = self._make_payment(**overrides)
         decide_transaction(transaction_id=tx.id)
         return Transaction.objects.get(pk=tx.id)
 
@@ -270,7 +264,7 @@ def test_every_write_endpoint_has_a_concurrency_case():
 
 
 @pytest.fixture
-def world(transactional_db, live_server, settings, merchant_and_key):
+def world(transactional_db, live_server, settings, merchant_and_key, make_payment):
     settings.ALERTMANAGER_WEBHOOK_TOKEN, settings.TELEGRAM_WEBHOOK_SECRET = AM_TOKEN, TG_SECRET
     settings.WEBHOOK_ALLOWED_HOSTS = ["93.184.216.34"]
     settings.RATE_LIMIT_PER_API_KEY = "100000/second"
@@ -279,7 +273,7 @@ def world(transactional_db, live_server, settings, merchant_and_key):
     olga.groups.add(Group.objects.get(name="Risk admin"))
     TelegramAccount.objects.create(user=olga, telegram_user_id=555)
     merchant, key = merchant_and_key
-    return World(merchant, key, live_server.url)
+    return World(merchant, key, live_server.url, make_payment)
 
 
 @pytest.mark.parametrize("same", [True, False], ids=["same body", "different bodies"])
