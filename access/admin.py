@@ -16,6 +16,7 @@ from payproc.admin_base import ReadOnlyAdmin
 
 from . import mfa
 from .audited_admin import GROUP_FIELDS, USER_FIELDS, AuditedChanges
+from .models import Authenticator
 from .reauth import RecentSignInRequired, unless_stale
 from .services import unlock
 
@@ -69,7 +70,7 @@ class StaffUserAdmin(RecentSignInRequired, AuditedChanges, UserAdmin):
         return response
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
-        enrolled = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        enrolled = Authenticator.objects.filter(user=OuterRef("pk"), confirmed=True)
         return super().get_queryset(request).annotate(enrolled=Exists(enrolled))
 
     @admin.display(description="two-factor", boolean=True, ordering="enrolled")

@@ -1,6 +1,7 @@
 """Two-factor sign-in to the back-office (PCI DSS 8.4): an authenticator app's time-based codes (TOTP)
 and single-use recovery codes, both django-otp devices. Who must enrol is a setting; anyone who has
-enrolled must always give a code."""
+enrolled must always give a code. The authenticator's secret is stored encrypted (access.models), and
+recovery codes only as keyed digests: shown once, then never readable again, not even from a dump."""
 
 import re
 from base64 import b32encode
@@ -13,9 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.services import record
+from payproc.encryption import digests
+
+from .models import Authenticator
 
 RECOVERY_CODE_COUNT = 10
 AUTHENTICATOR = "authenticator"
@@ -29,13 +32,13 @@ def must_enrol(user: AbstractBaseUser) -> bool:
 
 
 def is_enrolled(user: AbstractBaseUser) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return Authenticator.objects.filter(user=user, confirmed=True).exists()
 
 
-def pending_authenticator(user: AbstractBaseUser) -> TOTPDevice:
+def pending_authenticator(user: AbstractBaseUser) -> Authenticator:
     """The authenticator being enrolled: the same secret until it is confirmed, so a reload keeps the QR."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    return device or TOTPDevice.objects.create(user=user, name=AUTHENTICATOR, confirmed=False)
+    device = Authenticator.objects.filter(user=user, confirmed=False).first()
+    return device or Authenticator.objects.create(user=user, name=AUTHENTICATOR, confirmed=False)
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,7 @@ class Enrolment:
     secret: str
 
 
-def enrolment(device: TOTPDevice) -> Enrolment:
+def enrolment(device: Authenticator) -> Enrolment:
     secret = b32encode(device.bin_key).decode()
     return Enrolment(
         qr_svg=segno.make(device.config_url, error="m").svg_inline(scale=4, title="Authenticator QR code"),
@@ -54,7 +57,7 @@ def enrolment(device: TOTPDevice) -> Enrolment:
     )
 
 
-def confirm_authenticator(device: TOTPDevice, code: str) -> list[str] | None:
+def confirm_authenticator(device: Authenticator, code: str) -> list[str] | None:
     """The first code from the app proves it holds the secret: the device counts from now on, and the
     user gets a fresh set of recovery codes (shown once). None when the code is wrong."""
     with transaction.atomic():
@@ -77,8 +80,21 @@ def _replace_recovery_codes(user: AbstractBaseUser) -> list[str]:
     device, _ = StaticDevice.objects.get_or_create(user=user, name=RECOVERY_CODES, defaults={"confirmed": True})
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=recovery_digest(code)) for code in codes)
     return codes
+
+
+def recovery_digest(code: str) -> str:
+    """What is stored for a recovery code: its keyed digest under the current key."""
+    return digests(code, RECOVERY_CODES)[0]
+
+
+def _stored_recovery_digest(device: StaticDevice, code: str) -> str:
+    """The digest to look the code up by: under whichever key it was stored with (codes outlive a key
+    rotation while the old key is still listed), else the current one, which then fails as a wrong code."""
+    candidates = digests(code, RECOVERY_CODES)
+    stored = device.token_set.filter(token__in=candidates).values_list("token", flat=True).first()
+    return stored or candidates[0]
 
 
 def recovery_codes_left(user: AbstractBaseUser) -> int:
@@ -95,7 +111,7 @@ def verify(user: AbstractBaseUser, code: str) -> Verification:
     """Check a six-digit code against the authenticator, anything else against the recovery codes
     (each works once). A used recovery code is audited: it means the authenticator was not at hand."""
     code = code.strip().replace(" ", "").lower()
-    model = TOTPDevice if _TOTP_CODE.fullmatch(code) else StaticDevice
+    model = Authenticator if _TOTP_CODE.fullmatch(code) else StaticDevice
     with transaction.atomic():
         device = model.objects.select_for_update().filter(user=user, confirmed=True).first()
         if device is None:
@@ -103,7 +119,8 @@ def verify(user: AbstractBaseUser, code: str) -> Verification:
         allowed, details = device.verify_is_allowed()
         if not allowed:
             return Verification(None, wait_seconds=_seconds_left(details))
-        if not device.verify_token(code):
+        token = code if model is Authenticator else _stored_recovery_digest(device, code)
+        if not device.verify_token(token):
             return Verification(None)
         if model is StaticDevice:
             record(
@@ -123,6 +140,6 @@ def _seconds_left(details: dict | None) -> int:
 def reset(user: AbstractBaseUser, *, actor: str) -> None:
     """Forget a user's authenticator and recovery codes (a lost phone): they enrol again at next sign-in."""
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
+        Authenticator.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
         record(actor=actor, action="access.mfa_reset", target=user)

@@ -5,6 +5,9 @@ the first key encrypts, every listed key decrypts, and `rotate` re-encrypts unde
 dump, a replica or a backup then holds no usable webhook signing secret without the key.
 """
 
+import hashlib
+import hmac
+from base64 import b32encode, urlsafe_b64decode
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -58,3 +61,14 @@ class EncryptedTextField(models.TextField):
     def get_prep_value(self, value: Any) -> str | None:
         value = super().get_prep_value(value)
         return None if value is None else encrypt(value)
+
+
+def digests(text: str, purpose: str) -> list[str]:
+    """Keyed one-way digests of `text` under each key (the first is current), for secrets that are only
+    ever compared, never read back (recovery codes): 16 base32 characters, 80 bits of an HMAC-SHA256.
+    Without the key, a stolen digest cannot be tested against guesses offline."""
+    message = f"{purpose}:{text}".encode()
+    macs = (
+        hmac.new(urlsafe_b64decode(key), message, hashlib.sha256).digest() for key in settings.FIELD_ENCRYPTION_KEYS
+    )
+    return [b32encode(mac[:10]).decode().lower() for mac in macs]

@@ -12,6 +12,8 @@ from rest_framework.test import APIClient
 from transactions.api_keys import create_merchant
 from transactions.services import Customer, PaymentRequest, create_transaction
 
+pytest_plugins = ["tests.migration_fixtures"]
+
 VISA = "4242424242424242"
 AMEX = "378282246310005"
 

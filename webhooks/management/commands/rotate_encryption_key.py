@@ -1,6 +1,7 @@
 """`manage.py rotate_encryption_key`: re-encrypt every secret kept in the database under the first key of
 FIELD_ENCRYPTION_KEYS. Put the new key first (the old ones after it, so every secret still reads),
-deploy, run this, then drop the old keys. Safe to run again; it reads each row with whichever key wrote it."""
+deploy, run this, then drop the old keys. Safe to run again; it reads each row with whichever key wrote it.
+Recovery codes are digests, not ciphertext: they cannot be re-keyed and match while their key is listed."""
 
 from typing import Any
 

@@ -1,4 +1,5 @@
-"""Migration tests move the schema back; this puts it forward again for the tests after them."""
+"""Migration tests move the schema back; this puts it forward again for the tests after them (a plugin
+of the root conftest)."""
 
 import pytest
 from django.db import connection
