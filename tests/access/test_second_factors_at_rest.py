@@ -56,7 +56,7 @@ def _signs_in_with(code: str) -> bool:
 
 def _column(table: str, column: str) -> list[str]:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {column} FROM {table}")  # noqa: S608 - fixed names
+        cursor.execute(f"SELECT {column} FROM {table}")
         return [value for (value,) in cursor.fetchall()]
 
 
