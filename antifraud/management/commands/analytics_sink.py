@@ -9,7 +9,7 @@ from antifraud.adapters.clickhouse import ClickHouseAnalytics
 from antifraud.analytics_sink import AnalyticsSink
 from eventbus.adapters.kafka import make_consumer
 from payproc.observability.process import serve_process_metrics
-from payproc.processes import freeze_startup_heap, stop_on_signals
+from payproc.processes import Pulse, freeze_startup_heap, stop_on_signals
 
 logger = logging.getLogger("payproc.analytics")
 
@@ -32,10 +32,12 @@ class Command(BaseCommand):
             batch_size=settings.ANALYTICS_BATCH_SIZE,
             flush_seconds=settings.ANALYTICS_FLUSH_SECONDS,
         )
+        pulse = Pulse("analytics")
         freeze_startup_heap()
         failures = 0
         try:
             while not stop.is_set():
+                pulse()
                 try:
                     sink.poll_once()
                     failures = 0

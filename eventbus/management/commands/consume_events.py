@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from eventbus.consumer import build_bridge
 from payproc.observability.process import serve_process_metrics
-from payproc.processes import freeze_startup_heap, stop_on_signals
+from payproc.processes import Pulse, freeze_startup_heap, stop_on_signals
 
 logger = logging.getLogger("payproc.consumer")
 
@@ -27,11 +27,13 @@ class Command(BaseCommand):
         bridge = build_bridge(
             group_id=group or settings.KAFKA_CONSUMER_GROUP, topics=topics or settings.EVENT_BRIDGE_TOPICS
         )
+        pulse = Pulse("consumer")
         freeze_startup_heap()
         failures = 0
         logger.info("consumer started")
         try:
             while not stop.is_set():
+                pulse()
                 try:
                     bridge.poll_once(timeout_ms=1000)
                     failures = 0

@@ -9,7 +9,7 @@ from eventbus.adapters import close_publishers, get_publisher
 from eventbus.relay import relay_batch
 from eventbus.wakeup import OutboxWakeup
 from payproc.observability.process import serve_process_metrics
-from payproc.processes import freeze_startup_heap, stop_on_signals
+from payproc.processes import Pulse, freeze_startup_heap, stop_on_signals
 
 logger = logging.getLogger("payproc.relay")
 
@@ -28,10 +28,12 @@ class Command(BaseCommand):
         serve_process_metrics("relay")
         publisher = get_publisher()
         wakeup = OutboxWakeup(stop=stop)
+        pulse = Pulse("relay")
         freeze_startup_heap()
         failures = 0
         logger.info("relay started (kafka=%s)", settings.KAFKA_BOOTSTRAP_SERVERS or "in-process")
         while not stop.is_set():
+            pulse()
             try:
                 published = relay_batch(publisher=publisher)
             except Exception as exc:  # noqa: BLE001 - any failure: back off and try again
