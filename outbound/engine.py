@@ -87,7 +87,10 @@ def _lease(messages: QuerySet, *, token: uuid.UUID, now: datetime) -> int:
 
 
 def dispatch_soon(channel_name: str) -> None:
-    """Ask a delivery worker to dispatch now (after new messages commit); beat's tick is the safety net."""
+    """Ask a delivery worker to dispatch now (after new messages commit); beat's tick is the safety net,
+    and the only sender where OUTBOUND_DISPATCH_ON_COMMIT is off (no broker: see the setting)."""
+    if not settings.OUTBOUND_DISPATCH_ON_COMMIT:
+        return
     try:
         current_app.signature(DISPATCH_TASK, args=(channel_name,)).delay()
     except Exception:  # noqa: BLE001 - broker down: the periodic dispatch sends them

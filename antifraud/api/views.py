@@ -1,6 +1,6 @@
 """GET /analytics/summary: the merchant's payments, approval and fraud rates, and top rules."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +17,9 @@ from payproc.http.openapi import errors
 from transactions.money import format_minor
 
 MAX_POINTS = 2000  # buckets per answer
+# The analytics store's DateTime (ClickHouse, chDB) holds 1970-01-01 to 2106-02-07: a bound outside it
+# is a bad request, not an unreachable store.
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2106, 2, 7, tzinfo=UTC)
 
 
 class SummaryParams(serializers.Serializer):
@@ -32,6 +35,15 @@ class SummaryParams(serializers.Serializer):
     def validate(self, attrs: dict) -> dict:
         end = attrs.get("to") or timezone.now()
         start = attrs.get("from") or end - timedelta(days=1)
+        for name, value in (("from", start), ("to", end)):
+            if not EARLIEST <= value < LATEST:
+                raise serializers.ValidationError(
+                    {
+                        name: serializers.ErrorDetail(
+                            f"{name} must be from 1970-01-01 to 2106-02-06.", code="out_of_range"
+                        )
+                    }
+                )
         if start >= end:
             raise serializers.ValidationError(
                 {"from": serializers.ErrorDetail("from must be before to.", code="invalid_range")}

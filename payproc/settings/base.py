@@ -497,6 +497,11 @@ OUTBOUND_RESPONSE_MAX_BYTES = env.int("OUTBOUND_RESPONSE_MAX_BYTES", default=409
 OUTBOUND_DISPATCH_BATCH = env.int("OUTBOUND_DISPATCH_BATCH", default=200)
 OUTBOUND_QUEUE_LEASE_SECONDS = env.float("OUTBOUND_QUEUE_LEASE_SECONDS", default=300.0)
 OUTBOUND_DISPATCH_INTERVAL_SECONDS = env.float("OUTBOUND_DISPATCH_INTERVAL_SECONDS", default=5.0)
+# A committed message asks a delivery worker to dispatch at once. Without a broker (eager Celery, the
+# embedded default) that dispatch would send in the committing request's own thread, where one slow
+# receiver holds the API (schemathesis found requests waiting minutes): there, the periodic dispatch above
+# (`manage.py run_periodic`, which `make run` starts) sends instead. The tests keep it inline.
+OUTBOUND_DISPATCH_ON_COMMIT = env.bool("OUTBOUND_DISPATCH_ON_COMMIT", default=not CELERY_TASK_ALWAYS_EAGER)
 # The engine's tasks run on a queue of their own, served by the `deliveries` worker role: a send never
 # waits in front of payment scoring, and scoring never waits behind a slow receiver.
 OUTBOUND_QUEUE = env.str("OUTBOUND_QUEUE", default="deliveries")

@@ -13,6 +13,7 @@ os.environ.setdefault("OUTBOX_INLINE_RELAY", "false")
 # back to Celery's default (AMQP on localhost).
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+os.environ.setdefault("OUTBOUND_DISPATCH_ON_COMMIT", "true")  # deliveries inline, as the tests expect
 os.environ.setdefault("KAFKA_SESSION_TIMEOUT_MS", "6000")
 os.environ.setdefault("KAFKA_HEARTBEAT_INTERVAL_MS", "1000")
 os.environ.setdefault("KAFKA_MAX_POLL_INTERVAL_MS", "10000")

@@ -29,6 +29,38 @@ def _pay(base: str, key: str) -> None:
     assert response.status_code == 202, response.text
 
 
+def run_schemathesis(
+    base: str,
+    key: str,
+    workdir: Path,
+    *,
+    alertmanager_token: str,
+    telegram_secret: str,
+    max_amount_minor: int,
+    options: list[str],
+    seed: int = 1,
+) -> subprocess.CompletedProcess:
+    """schemathesis's CLI against a running API, with the hooks, the secrets and a cursor the API handed out
+    (two payments are made first so that a page has a next cursor)."""
+    for _ in range(2):
+        _pay(base, key)
+    page = requests.get(f"{base}/transactions?limit=1", headers={"Authorization": f"Bearer {key}"}, timeout=10).json()
+    env = os.environ | {
+        "CONTRACT_API_KEY": key,
+        "CONTRACT_ALERTMANAGER_TOKEN": alertmanager_token,
+        "CONTRACT_TELEGRAM_SECRET": telegram_secret,
+        "CONTRACT_CURSOR": parse_qs(urlparse(page["next"]).query)["cursor"][0],
+        "CONTRACT_MAX_AMOUNT_MINOR": str(max_amount_minor),
+        "SCHEMATHESIS_HOOKS": "tests.api.contract_hooks",
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [
+        str(Path(sys.executable).with_name("st")), "--config-file", str(HERE / "schemathesis.toml"),
+        "run", f"{base}/schema?format=json", *options, "--seed", str(seed), "--no-color",
+    ]  # fmt: skip
+    return subprocess.run(command, env=env, cwd=workdir, capture_output=True, text=True, timeout=900, check=False)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_api_keeps_its_openapi_contract(live_server, settings, tmp_path):
     settings.RATE_LIMIT_PER_API_KEY = "1000000/second"
@@ -36,35 +68,11 @@ def test_the_api_keeps_its_openapi_contract(live_server, settings, tmp_path):
     settings.ALERTMANAGER_WEBHOOK_TOKEN = "contract-alertmanager-token"
     settings.TELEGRAM_WEBHOOK_SECRET = "contract-telegram-secret"
     _, issued = create_merchant(name="Contract")
-    for _ in range(2):
-        _pay(live_server.url, issued.secret)
-    page = requests.get(
-        f"{live_server.url}/transactions?limit=1", headers={"Authorization": f"Bearer {issued.secret}"}, timeout=10
-    ).json()
-    env = os.environ | {
-        "CONTRACT_API_KEY": issued.secret,
-        "CONTRACT_ALERTMANAGER_TOKEN": settings.ALERTMANAGER_WEBHOOK_TOKEN,
-        "CONTRACT_TELEGRAM_SECRET": settings.TELEGRAM_WEBHOOK_SECRET,
-        "CONTRACT_CURSOR": parse_qs(urlparse(page["next"]).query)["cursor"][0],
-        "CONTRACT_MAX_AMOUNT_MINOR": str(settings.PAYMENT_MAX_AMOUNT_MINOR),
-        "SCHEMATHESIS_HOOKS": "tests.api.contract_hooks",
-        "PYTHONPATH": str(ROOT),
-    }
-    command = [
-        str(Path(sys.executable).with_name("st")),
-        "--config-file",
-        str(HERE / "schemathesis.toml"),
-        "run",
-        f"{live_server.url}/schema?format=json",
-        "--checks",
-        "all",
-        "--max-examples",
-        "100",
-        "--seed",
-        "1",
-        "--no-color",
-    ]
-    run = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=900, check=False)
+    run = run_schemathesis(
+        live_server.url, issued.secret, tmp_path,
+        alertmanager_token=settings.ALERTMANAGER_WEBHOOK_TOKEN, telegram_secret=settings.TELEGRAM_WEBHOOK_SECRET,
+        max_amount_minor=settings.PAYMENT_MAX_AMOUNT_MINOR, options=["--checks", "all", "--max-examples", "100"],
+    )  # fmt: skip
 
     report = run.stdout[-6000:] + run.stderr[-2000:]
     assert run.returncode == 0, report

@@ -1,5 +1,6 @@
 """`make run`'s web server as `make run` starts it (gunicorn threads, config/gunicorn.embedded.conf.py) on
-SQLite in WAL mode: a burst of 50 clients gets no reset and no error, and a refund race stays exact."""
+SQLite in WAL mode: a burst of 50 clients gets no reset and no error, a refund race stays exact,
+schemathesis as two clients gets every answer within 5 s, and a hanging webhook receiver holds no answer."""
 
 import json
 import os
@@ -13,19 +14,22 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.api.test_contract import run_schemathesis
 from tests.conftest import payment
+from tests.outbound.receivers import HostileReceiver
 from tests.payproc.test_web_server import ROOT, _free_port, _wait_until_up
 
 CLIENTS = 50
+ALERTMANAGER_TOKEN, TELEGRAM_SECRET = "embedded-alertmanager-token", "embedded-telegram-secret"
 
 
-def _post(url: str, body: dict, key: str) -> tuple[int, dict]:
+def _post(url: str, body: dict, key: str, timeout: float = 30) -> tuple[int, dict]:
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), method="POST",
         headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
     )  # fmt: skip
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"{}")
@@ -42,7 +46,11 @@ def embedded(tmp_path_factory):
         "DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('embedded') / 'payproc.sqlite3'}",
         "PORT": str(port),
         "RATE_LIMIT_PER_API_KEY": "100000/second",
+        "RATE_LIMIT_FAILED_AUTH_PER_IP": "100000/second",
+        "ALERTMANAGER_WEBHOOK_TOKEN": ALERTMANAGER_TOKEN,
+        "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
         "LOG_LEVEL": "WARNING",
+        "OUTBOUND_DISPATCH_INTERVAL_SECONDS": "1",
     }
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -50,17 +58,25 @@ def embedded(tmp_path_factory):
     found = re.search(r"sk_(test|live)_[A-Za-z0-9_-]+", made.stdout + made.stderr)
     assert found, made.stdout + made.stderr
     key = found.group(0)
+    # Its log goes to a file: a pipe nobody reads fills up and then blocks every thread that logs.
+    log = (tmp_path_factory.mktemp("embedded-log") / "server.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.embedded.conf.py"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
+    periodic = subprocess.Popen(
+        [*manage, "run_periodic"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )  # beside the server, as `make run` starts it
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, server)
         yield base, key
     finally:
+        periodic.kill()  # it may be mid-send to a receiver that never answers
         server.terminate()
-        server.wait(timeout=30)
+        for process in (server, periodic):
+            process.wait(timeout=30)
+        log.close()
 
 
 def test_fifty_clients_at_once_are_all_answered_without_reset_or_error(embedded):
@@ -92,3 +108,44 @@ def test_a_refund_race_on_the_embedded_default_never_refunds_more_than_was_captu
 
     statuses = sorted(status for status, _ in answers)
     assert statuses == [201] * 24 + [409] * (CLIENTS - 24)
+
+
+def test_schemathesis_as_two_clients_at_once_gets_every_answer_within_five_seconds(embedded, tmp_path, settings):
+    """Two schemathesis runs side by side (its in-process --workers share hypothesis across threads, which
+    is not thread-safe on this Python): two clients at once, each request cut off after 5 s."""
+    base, key = embedded
+
+    def run(seed: int) -> subprocess.CompletedProcess:
+        workdir = tmp_path / str(seed)
+        workdir.mkdir()
+        return run_schemathesis(
+            base, key, workdir, alertmanager_token=ALERTMANAGER_TOKEN, telegram_secret=TELEGRAM_SECRET,
+            max_amount_minor=settings.PAYMENT_MAX_AMOUNT_MINOR, seed=seed,
+            # A request past 5 s fails the max_response_time check; one with no answer by then, the run.
+            options=["--request-timeout", "5", "--max-response-time", "5", "--checks", "not_a_server_error",
+                     "--max-examples", "10"],
+        )  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(run, (1, 2)))
+    for done in runs:
+        report = done.stdout[-6000:] + done.stderr[-2000:]
+        assert done.returncode == 0, report
+        assert int(re.search(r"(\d+) generated", done.stdout).group(1)) >= 500, report
+
+
+def test_a_hanging_webhook_receiver_holds_no_answer_and_the_periodic_runner_sends_to_it(embedded):
+    base, key = embedded
+    receiver = HostileReceiver("hang").start()
+    try:
+        assert _post(f"{base}/webhook_endpoints", {"url": receiver.url, "events": ["*"]}, key)[0] == 201
+        # Sent from the request's thread, each answer would wait for the receiver until the delivery's
+        # deadline, past this client's 5 s.
+        answers = [_post(f"{base}/transaction", payment(amount=f"{i + 1}.00"), key, timeout=5) for i in range(3)]
+        assert [status for status, _ in answers] == [202] * 3
+        until = time.monotonic() + 30
+        while not receiver.connections:  # run_periodic's dispatch sends them
+            assert time.monotonic() < until, "no delivery was attempted"
+            time.sleep(0.2)
+    finally:
+        receiver.stop()

@@ -34,7 +34,7 @@ def _get(url: str, **headers: str) -> str:
 def _wait_until_up(base: str, server: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        assert server.poll() is None, server.stdout.read()
+        assert server.poll() is None, server.stdout.read() if server.stdout else f"exited with {server.returncode}"
         try:
             _get(f"{base}/health")
             return
