@@ -14,6 +14,17 @@ from transactions.services import Customer, PaymentRequest, create_transaction
 
 pytest_plugins = ["tests.migration_fixtures"]
 
+
+@pytest.fixture(autouse=True, scope="session")
+def _live_server_without_nagle():
+    """Django's test server writes a response's head and body in separate sends; with Nagle's algorithm the
+    body then waits for the client's delayed ACK, 40 ms per request (the contract test spent most of its
+    four minutes idle on it). TCP_NODELAY on the handler's socket sends both at once."""
+    from django.core.servers.basehttp import WSGIRequestHandler
+
+    WSGIRequestHandler.disable_nagle_algorithm = True
+
+
 VISA = "4242424242424242"
 AMEX = "378282246310005"
 

@@ -97,9 +97,15 @@ class AnalyticsSummaryView(APIView):
         operation_id="analytics_summary",
         parameters=[
             OpenApiParameter(
-                "from", OpenApiTypes.DATETIME, description="ISO 8601 start (inclusive); default 24 h before `to`."
+                "from",
+                OpenApiTypes.DATETIME,
+                description="ISO 8601 start (inclusive), 1970-01-01 to 2106-02-06; default 24 h before `to`.",
             ),
-            OpenApiParameter("to", OpenApiTypes.DATETIME, description="ISO 8601 end (exclusive); default now."),
+            OpenApiParameter(
+                "to",
+                OpenApiTypes.DATETIME,
+                description="ISO 8601 end (exclusive), 1970-01-01 to 2106-02-06; default now.",
+            ),
             OpenApiParameter("bucket", str, enum=list(BUCKETS), description="Series granularity; default hour."),
         ],
         responses={200: dict, **errors(400, 401, 429, 503)},

@@ -86,9 +86,13 @@ def _parsed(value: Any) -> datetime | None:
     return moment if moment is not None and moment.tzinfo is not None else None
 
 
+# The analytics store's DateTime range, which the parameters' descriptions state (antifraud/api/views.py).
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2106, 2, 7, tzinfo=UTC)
+
+
 def _repair_range(query: dict[str, Any]) -> None:
-    """`from` before `to`, and at most 2,000 buckets between them (the API's limit per answer); only for
-    queries whose values are all schema-valid."""
+    """`from` before `to`, both within the analytics store's range, and at most 2,000 buckets between them
+    (the API's limit per answer); only for queries whose values are all schema-valid."""
     if "bucket" in query and query["bucket"] not in ("minute", "hour", "day"):
         return
     given = {name: query[name] for name in ("from", "to") if name in query}
@@ -98,6 +102,9 @@ def _repair_range(query: dict[str, Any]) -> None:
     try:
         end = parsed.get("to") or datetime.now(UTC)
         start = parsed.get("from") or end - timedelta(days=1)
+        if not (EARLIEST <= start < LATEST and EARLIEST <= end < LATEST):
+            end = datetime.now(UTC)
+            start = end - timedelta(hours=1)
         if start >= end or end - start > timedelta(minutes=2000):
             start = end - timedelta(hours=1)
     except OverflowError:
