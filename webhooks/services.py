@@ -109,5 +109,8 @@ def retry_delivery(*, delivery: WebhookDelivery, actor: str) -> WebhookDelivery:
     if not engine.send_now(channels.get(WebhookChannel.name), delivery.pk):
         raise DeliveryNotRetryable("This delivery is being sent right now: look again in a moment.")
     record(actor=actor, action="webhookdelivery.resend", target=delivery, note=f"event {delivery.event_id}")
-    delivery.refresh_from_db()
+    try:
+        delivery.refresh_from_db()
+    except WebhookDelivery.DoesNotExist:  # its endpoint was deleted meanwhile, deliveries with it
+        raise Http404 from None
     return delivery

@@ -302,3 +302,13 @@ def test_only_the_delivery_worker_reaches_the_internet():
     assert "10.0.0.0/8" in policies["payproc-deliveries-to-internet"]["spec"]["egress"][0]["to"][0]["ipBlock"]["except"]
     default = policies["payproc-default-deny"]["spec"]
     assert default["policyTypes"] == ["Ingress", "Egress"] and "ingress" not in default and "egress" not in default
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_ingress_host_is_the_one_django_serves_and_links_to(overlay):
+    [ingress] = _named(overlay, "Ingress").values()
+    host = ingress["spec"]["rules"][0]["host"]
+    env = _env(overlay)
+    assert ingress["spec"]["tls"][0]["hosts"] == [host]
+    assert host in env["DJANGO_ALLOWED_HOSTS"].split(",")
+    assert env["PUBLIC_BASE_URL"] == f"https://{host}"

@@ -14,6 +14,7 @@ from alerts.evaluation import evaluate_event
 from alerts.models import Incident
 from antifraud.services.decisions import decide_transaction
 from eventbus.models import OutboxEvent
+from outbound import engine
 from tests.conftest import error_of
 from tests.webhooks.conftest import deliver_due
 from transactions.api_keys import create_merchant
@@ -182,6 +183,24 @@ def test_a_delivery_is_sent_again_on_request_and_a_disabled_endpoint_refuses(api
     WebhookEndpoint.objects.update(status="disabled")
     refused = _post(api, f"/webhook_deliveries/{delivery_id}/retry")
     assert refused.status_code == 409 and error_of(refused)["code"] == "delivery_not_retryable"
+
+
+def test_a_retry_whose_endpoint_is_deleted_meanwhile_answers_404(api, endpoint, receiver, post_payment, monkeypatch):
+    """Another request deletes the endpoint (its deliveries with it) while the retry is being sent:
+    schemathesis's two clients found this answered 500."""
+    _pay_and_record(post_payment)
+    deliver_due()
+    delivery_id = api.get(f"/webhook_endpoints/{endpoint['id']}/deliveries").json()["data"][0]["id"]
+    send_now = engine.send_now
+
+    def sent_then_deleted(channel, message_id):
+        queued = send_now(channel, message_id)
+        assert api.delete(f"/webhook_endpoints/{endpoint['id']}").status_code == 204
+        return queued
+
+    monkeypatch.setattr(engine, "send_now", sent_then_deleted)
+    retry = _post(api, f"/webhook_deliveries/{delivery_id}/retry")
+    assert retry.status_code == 404 and error_of(retry)["code"] == "resource_not_found"
 
 
 def test_a_rotated_secret_signs_beside_the_new_one_for_a_day(api, endpoint, receiver, post_payment):
