@@ -35,10 +35,10 @@ class Pulse:
 
         self.path = Path(settings.LIVENESS_DIR) / role
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._last = -1.0
+        self._last = float("-inf")
 
     def __call__(self) -> None:
         now = time.monotonic()
-        if self._last < 0 or now - self._last >= 1.0:
+        if now - self._last >= 1.0:
             self.path.touch()
             self._last = now

@@ -2,9 +2,7 @@
 holds neither. Both keep working through a key rotation, and the migration converts what was stored in
 plaintext before."""
 
-import re
 import time
-from base64 import b32decode
 
 import pytest
 import time_machine
@@ -14,10 +12,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
-from django_otp.oath import TOTP
 
 from access import mfa
 from access.models import Authenticator
+from tests.access.test_mfa import _code, _enrol, _sign_in
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 BEFORE, AFTER = [("access", None)], [("access", "0001_authenticator_encrypted")]
@@ -32,25 +30,15 @@ def ann(db, settings) -> User:
     return User.objects.create_user("ann", password="right-password", is_staff=True)
 
 
-def _code(secret: bytes) -> str:
-    totp = TOTP(secret)
-    totp.time = time.time()
-    return f"{totp.token():06d}"
-
-
-def _enrol(user: User) -> tuple[bytes, list[str]]:
+def _enrol_as(user: User) -> tuple[bytes, list[str]]:
     client = Client()
     client.force_login(user)
-    page = client.get("/admin/mfa/setup/").content.decode()
-    secret = b32decode(re.search(r'id="mfa-secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", ""))
-    done = client.post("/admin/mfa/setup/", {"code": _code(secret), "next": "/admin/"}).content.decode()
-    return secret, re.findall(r"<li><code>([a-z2-7]+)</code></li>", done)
+    return _enrol(client)
 
 
 def _signs_in_with(code: str) -> bool:
     client = Client()
-    response = client.post("/admin/login/", {"username": "ann", "password": "right-password"})
-    assert response.status_code == 302
+    _sign_in(client)
     return client.post("/admin/mfa/verify/", {"code": code}).status_code == 302
 
 
@@ -61,7 +49,7 @@ def _column(table: str, column: str) -> list[str]:
 
 
 def test_a_dump_holds_neither_the_authenticator_secret_nor_a_recovery_code(ann):
-    secret, codes = _enrol(ann)
+    secret, codes = _enrol_as(ann)
 
     [stored_key] = _column("access_authenticator", "key")
     assert secret.hex() not in stored_key.lower()
@@ -73,7 +61,7 @@ def test_a_dump_holds_neither_the_authenticator_secret_nor_a_recovery_code(ann):
 
 
 def test_both_factors_survive_a_key_rotation(ann, settings):
-    secret, codes = _enrol(ann)
+    secret, codes = _enrol_as(ann)
     settings.FIELD_ENCRYPTION_KEYS = [NEW, OLD]
     call_command("rotate_encryption_key", stdout=None)
 

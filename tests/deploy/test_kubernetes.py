@@ -204,7 +204,7 @@ def test_autoscalers_point_at_the_queues_and_groups_payproc_uses():
     redis = {name: t for name, t in triggers.items() if t["type"] == "redis"}
     assert redis["payproc-worker"]["metadata"]["listName"] == app.conf.task_default_queue
     assert redis["payproc-deliveries"]["metadata"]["listName"] == settings.OUTBOUND_QUEUE
-    broker_database = compose_broker_database()
+    broker_database = _compose_broker_database()
     auth = _named("production", "TriggerAuthentication")
     for trigger in redis.values():
         assert trigger["metadata"]["databaseIndex"] == broker_database
@@ -216,7 +216,7 @@ def test_autoscalers_point_at_the_queues_and_groups_payproc_uses():
     assert "replicas" not in deployments["payproc-web"]["spec"]
 
 
-def compose_broker_database() -> str:
+def _compose_broker_database() -> str:
     """The Celery broker's Redis database in the other shipped deployment: both must agree."""
     url = _compose()["x-app"]["environment"]["CELERY_BROKER_URL"]
     return url.rsplit("/", 1)[1]
