@@ -2,11 +2,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from antifraud.admin_views import analytics_page
 from payproc.http.errors import not_found
 from payproc.http.health import HealthView, ReadyView
+from payproc.http.openapi import SchemaView
 from payproc.observability.views import metrics
 from transactions.sandbox_http import sandbox_authorize, sandbox_operation
 
@@ -18,7 +19,7 @@ urlpatterns = [
     path("health", HealthView.as_view(), name="health"),
     path("metrics", metrics, name="metrics"),
     path("ready", ReadyView.as_view(), name="ready"),
-    path("schema", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
+    path("schema", SchemaView.as_view(authentication_classes=[], permission_classes=[]), name="schema"),
     path(
         "docs",
         SpectacularSwaggerSplitView.as_view(url_name="schema", authentication_classes=[], permission_classes=[]),

@@ -79,6 +79,19 @@ def embedded(tmp_path_factory):
         log.close()
 
 
+def test_concurrent_first_requests_for_the_schema_all_get_it(embedded):
+    """First in this module: the server has not generated its schema yet (its first generation is where
+    concurrent requests answered 500)."""
+    base, _ = embedded
+
+    def fetch(_: int) -> int:
+        with urllib.request.urlopen(f"{base}/schema?format=json", timeout=30) as response:
+            return response.status
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(fetch, range(4))) == [200] * 4  # a 500 raises HTTPError
+
+
 def test_fifty_clients_at_once_are_all_answered_without_reset_or_error(embedded):
     base, key = embedded
 
